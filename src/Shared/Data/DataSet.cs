@@ -1,0 +1,71 @@
+namespace ActorNet.Data;
+
+/// <summary>
+/// A labelled data set held in memory: features as float32, row-major, and either class
+/// labels or explicit target rows. Immutable once built (the arrays are never written
+/// after construction), so replicas may share one instance.
+/// </summary>
+/// <remarks>
+/// features: (Count, Features); labels: (Count) class indices in [0, Classes);
+/// targets: (Count, TargetWidth) explicit targets, when the data set gives them (the
+/// article's example does); then labels may be absent.
+/// </remarks>
+public sealed class DataSet
+{
+    public DataSet(string name, float[] features, int featureCount, int[]? labels, int classes, float[]? targets = null, int targetWidth = 0)
+    {
+        if (featureCount <= 0) throw new ArgumentOutOfRangeException(nameof(featureCount), featureCount, "a data set needs at least one feature");
+        if (features.Length % featureCount != 0)
+            throw new ArgumentException($"{name}: {features.Length} feature values are not a whole number of rows of {featureCount}", nameof(features));
+        var count = features.Length / featureCount;
+        if (labels is null && targets is null) throw new ArgumentException($"{name}: a data set needs labels or targets");
+        if (labels is not null)
+        {
+            if (labels.Length != count) throw new ArgumentException($"{name}: {labels.Length} labels for {count} rows", nameof(labels));
+            for (var i = 0; i < labels.Length; i++)
+                if ((uint)labels[i] >= (uint)classes)
+                    throw new ArgumentException($"{name}: row {i} has label {labels[i]}, outside [0, {classes})", nameof(labels));
+        }
+        if (targets is not null && (targetWidth <= 0 || targets.Length != count * targetWidth))
+            throw new ArgumentException($"{name}: {targets.Length} target values do not make {count} rows of {targetWidth}", nameof(targets));
+
+        Name = name;
+        Features = features;
+        FeatureCount = featureCount;
+        Count = count;
+        Labels = labels;
+        Classes = labels is null ? 0 : classes;
+        Targets = targets;
+        TargetWidth = targets is null ? 0 : targetWidth;
+    }
+
+    public string Name { get; }
+    public int Count { get; }
+    public int FeatureCount { get; }
+    /// <summary>(Count, FeatureCount) row-major.</summary>
+    public float[] Features { get; }
+    /// <summary>(Count) class indices, or null when the set has explicit targets only.</summary>
+    public int[]? Labels { get; }
+    public int Classes { get; }
+    /// <summary>(Count, TargetWidth) row-major, or null when targets come from labels.</summary>
+    public float[]? Targets { get; }
+    public int TargetWidth { get; }
+
+    public ReadOnlySpan<float> Row(int index) => Features.AsSpan(index * FeatureCount, FeatureCount);
+
+    /// <summary>The rows at the given indices, in that order, as a new data set.</summary>
+    public DataSet Select(ReadOnlySpan<int> indices, string? name = null)
+    {
+        var x = new float[indices.Length * FeatureCount];
+        int[]? y = Labels is null ? null : new int[indices.Length];
+        float[]? t = Targets is null ? null : new float[indices.Length * TargetWidth];
+        for (var i = 0; i < indices.Length; i++)
+        {
+            var r = indices[i];
+            Row(r).CopyTo(x.AsSpan(i * FeatureCount));
+            if (y is not null) y[i] = Labels![r];
+            if (t is not null) Targets.AsSpan(r * TargetWidth, TargetWidth).CopyTo(t.AsSpan(i * TargetWidth));
+        }
+        return new DataSet(name ?? Name, x, FeatureCount, y, Classes == 0 ? 1 : Classes, t, TargetWidth);
+    }
+}
