@@ -1,0 +1,184 @@
+using System.Numerics;
+using ActorNet.Model;
+using ActorNet.Numerics;
+using ActorNet.Protocol;
+using ActorNet.Training;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorNet.Actors;
+
+/// <summary>
+/// One dense layer of a model replica. Forward: hands the incoming activations to its
+/// neuron-group actors, joins their pre-activations, applies the activation and sends the
+/// result to the next layer (the last layer computes the loss instead and turns round).
+/// Backward: turns the next layer's ∂E/∂a into δ, hands each group its slice, sums their
+/// contributions to the previous layer's delta in group order and sends it back. After the
+/// step's last micro-batch it sends the layer's gradient sum to its parameter shard.
+/// </summary>
+/// <remarks>Micro-batches of a step follow each other through the chain, so this layer may
+/// work on micro-batch m+1 forward while m is on its way back. A forward pass for step t
+/// waits (stashed) until the layer holds parameters of version t.</remarks>
+public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static Props Props(Guid runId, int index, LayerShape shape, bool isLast, Loss loss, T[] parameters,
+        IActorRef? next, IActorRef replica, IActorRef shard) =>
+        Akka.Actor.Props.Create(() => new LayerActor<T>(runId, index, shape, isLast, loss, parameters, next, replica, shard));
+
+    private readonly Guid _runId;
+    private readonly int _index;
+    private readonly bool _isLast;
+    private readonly Loss _loss;
+    private readonly IActorRef? _next;
+    private readonly IActorRef _replica;
+    private readonly IActorRef _shard;
+    private readonly LayerCore<T> _core;
+    private readonly IActorRef[] _groups;
+    private readonly Dictionary<int, InFlight> _inFlight = [];
+    private readonly T[]?[] _groupSums;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _version;
+    private int _backwardsStarted;
+    private int _stepRows;
+
+    public LayerActor(Guid runId, int index, LayerShape shape, bool isLast, Loss loss, T[] parameters,
+        IActorRef? next, IActorRef replica, IActorRef shard)
+    {
+        _runId = runId;
+        _index = index;
+        _isLast = isLast;
+        _loss = loss;
+        _next = next;
+        _replica = replica;
+        _shard = shard;
+        _core = new LayerCore<T>(shape);
+        _groups = new IActorRef[shape.Groups];
+        for (var g = 0; g < shape.Groups; g++)
+            _groups[g] = Context.ActorOf(NeuronGroupActor<T>.Props(shape, g, parameters), $"group-{g}");
+        _groupSums = new T[shape.Groups][];
+
+        Receive<ForwardBatch<T>>(HandleForward);
+        Receive<GroupOutputsComputed<T>>(HandleGroupOutputs);
+        Receive<BackwardBatch<T>>(HandleBackward);
+        Receive<GroupGradientsComputed<T>>(HandleGroupGradients);
+        Receive<ParametersUpdated<T>>(HandleParameters);
+    }
+
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>A failure below is the run's to judge (see TrainingRunActor).</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Escalate);
+
+    private void HandleForward(ForwardBatch<T> m)
+    {
+        if (m.RunId != _runId || m.Step < _version)
+        {
+            _log.Warning("Layer {Layer}: dropped forward of run {RunId} step {Step} (at version {Version})", _index, m.RunId, m.Step, _version);
+            return;
+        }
+        if (m.Step > _version)
+        {
+            Stash.Stash(); // parameters of version m.Step are on their way
+            return;
+        }
+        _inFlight[m.MicroBatch] = new InFlight(m, Sender, new T[_groups.Length][]);
+        var request = new ComputeGroupOutputs<T>(m.Step, m.MicroBatch, m.Rows, m.Activations);
+        foreach (var g in _groups) g.Tell(request);
+    }
+
+    private void HandleGroupOutputs(GroupOutputsComputed<T> r)
+    {
+        var f = _inFlight[r.MicroBatch];
+        if (!f.Collect(r.Group, r.Outputs)) return;
+        var m = f.Forward;
+        var a = _core.Activate(m.MicroBatch, _core.Join(f.Parts!, m.Rows), m.Rows);
+        if (!_isLast)
+        {
+            _next!.Tell(m with { Activations = a });
+            return;
+        }
+        var (delta, lossSum, correct) = _core.Output(m.MicroBatch, _loss, m.Targets, m.Labels, m.Rows);
+        _replica.Tell(new MicroBatchLossComputed(_runId, m.Step, m.MicroBatch, m.Rows, lossSum, correct));
+        StartBackward(f, delta);
+    }
+
+    private void HandleBackward(BackwardBatch<T> m)
+    {
+        if (m.RunId != _runId || !_inFlight.TryGetValue(m.MicroBatch, out var f) || f.Forward.Step != m.Step)
+        {
+            _log.Warning("Layer {Layer}: dropped backward of run {RunId} step {Step}", _index, m.RunId, m.Step);
+            return;
+        }
+        StartBackward(f, _core.Delta(m.MicroBatch, m.OutputGradient, m.Rows));
+    }
+
+    private void StartBackward(InFlight f, T[] delta)
+    {
+        var m = f.Forward;
+        f.Restart();
+        _stepRows += m.Rows;
+        // Each layer sees micro-batches come back in the order they went forward, so the
+        // M-th to start backward is the step's last.
+        var last = ++_backwardsStarted == m.MicroBatches;
+        for (var g = 0; g < _groups.Length; g++)
+            _groups[g].Tell(new ComputeGroupGradients<T>(m.Step, m.MicroBatch, m.Rows, _core.Slice(delta, g, m.Rows), _index > 0, last));
+    }
+
+    private void HandleGroupGradients(GroupGradientsComputed<T> r)
+    {
+        var f = _inFlight[r.MicroBatch];
+        if (r.GradientSum is not null) _groupSums[r.Group] = r.GradientSum;
+        if (!f.Collect(r.Group, r.InputDelta)) return;
+        var m = f.Forward;
+        _inFlight.Remove(r.MicroBatch);
+        if (_index > 0)
+            f.Previous.Tell(new BackwardBatch<T>(_runId, m.Step, m.MicroBatch, m.Rows, LayerCore<T>.SumInOrder(f.Parts!)));
+        if (_groupSums[0] is not null) SendGradients(m);
+    }
+
+    private void SendGradients(ForwardBatch<T> m)
+    {
+        T[] gradient;
+        if (_groups.Length == 1) gradient = _groupSums[0]!;
+        else
+        {
+            gradient = new T[_core.Shape.ParameterCount];
+            for (var g = 0; g < _groups.Length; g++) NeuronGroup<T>.Scatter(_core.Shape, g, _groupSums[g], gradient);
+        }
+        _shard.Tell(new LayerGradientsComputed<T>(_runId, m.Step, _index, m.Part, m.Parts, _stepRows, gradient));
+        Array.Clear(_groupSums);
+        _backwardsStarted = 0;
+        _stepRows = 0;
+    }
+
+    private void HandleParameters(ParametersUpdated<T> m)
+    {
+        if (m.RunId != _runId || m.Version <= _version) return;
+        _version = m.Version;
+        var use = new UseParameters<T>(m.Version, m.Parameters);
+        foreach (var g in _groups) g.Tell(use);
+        Stash.UnstashAll();
+    }
+
+    /// <summary>A micro-batch between its forward and the end of its backward.</summary>
+    private sealed class InFlight(ForwardBatch<T> forward, IActorRef previous, T[]?[] parts)
+    {
+        private int _received;
+        public ForwardBatch<T> Forward { get; } = forward;
+        public IActorRef Previous { get; } = previous;
+        public T[]?[] Parts { get; } = parts;
+
+        /// <summary>Stores group g's part; true once every group's part is in.</summary>
+        public bool Collect(int group, T[]? part)
+        {
+            Parts[group] = part;
+            return ++_received == Parts.Length;
+        }
+
+        public void Restart()
+        {
+            Array.Clear(Parts);
+            _received = 0;
+        }
+    }
+}

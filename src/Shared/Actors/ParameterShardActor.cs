@@ -1,0 +1,50 @@
+using System.Numerics;
+using ActorNet.Protocol;
+using ActorNet.Training;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorNet.Actors;
+
+/// <summary>The authoritative parameters of one layer: a shell over
+/// <see cref="ParameterShard{T}"/>. When a step's parts are all in, it sends the new
+/// parameters to every replica and tells the run.</summary>
+public sealed class ParameterShardActor<T> : ReceiveActor where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static Props Props(Guid runId, ParameterShard<T> shard, IActorRef run) =>
+        Akka.Actor.Props.Create(() => new ParameterShardActor<T>(runId, shard, run));
+
+    private readonly Guid _runId;
+    private readonly ParameterShard<T> _shard;
+    private readonly IActorRef _run;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IReadOnlyList<IActorRef> _replicas = [];
+
+    public ParameterShardActor(Guid runId, ParameterShard<T> shard, IActorRef run)
+    {
+        _runId = runId;
+        _shard = shard;
+        _run = run;
+        Receive<UseReplicas>(m => _replicas = m.Replicas);
+        Receive<LayerGradientsComputed<T>>(HandleGradients);
+    }
+
+    private void HandleGradients(LayerGradientsComputed<T> m)
+    {
+        if (m.RunId != _runId) return;
+        var dropped = _shard.DroppedParts;
+        var average = _shard.Add(m.Step, m.Part, m.Parts, m.Rows, m.Gradients);
+        if (_shard.DroppedParts != dropped)
+            _log.Warning("Layer {Layer}: dropped gradient part {Part} of step {Step} (at version {Version}; {Dropped} dropped so far)",
+                _shard.Layer, m.Part, m.Step, _shard.Version, _shard.DroppedParts);
+        if (average is null) return;
+        if (_shard.FindNonFinite() is { } bad)
+        {
+            _run.Tell(new ShardStepFailed(_runId, m.Step, _shard.Layer, $"layer {_shard.Layer}: {bad} after step {m.Step}"));
+            return;
+        }
+        var update = new ParametersUpdated<T>(_runId, _shard.Version, _shard.Layer, _shard.Parameters);
+        foreach (var r in _replicas) r.Tell(update);
+        _run.Tell(new ShardStepApplied<T>(_runId, m.Step, _shard.Layer, _shard.Parameters, average));
+    }
+}

@@ -1,0 +1,87 @@
+using System.Numerics;
+using ActorNet.Data;
+using ActorNet.Model;
+using ActorNet.Numerics;
+using ActorNet.Protocol;
+using ActorNet.Training;
+using Akka.Actor;
+
+namespace ActorNet.Actors;
+
+/// <summary>
+/// One model replica: the chain of layer actors. It loads the rows of each step's slice
+/// from its own copy of the data (only indices travel), cuts them into micro-batches that
+/// follow each other through the chain, reports the slice's loss to whoever asked, and
+/// hands each layer's new parameters from its shard to that layer.
+/// </summary>
+public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static Props Props(Guid runId, ModelLayout layout, Loss loss, int microBatches, DataSet train, T[][] parameters, IReadOnlyList<IActorRef> shards) =>
+        Akka.Actor.Props.Create(() => new ReplicaActor<T>(runId, layout, loss, microBatches, train, parameters, shards));
+
+    private readonly Guid _runId;
+    private readonly int _outputs;
+    private readonly int _microBatches;
+    private readonly DataSet _train;
+    private readonly IActorRef[] _layers;
+    private StepInProgress? _step;
+
+    public ReplicaActor(Guid runId, ModelLayout layout, Loss loss, int microBatches, DataSet train, T[][] parameters, IReadOnlyList<IActorRef> shards)
+    {
+        _runId = runId;
+        _outputs = layout.Outputs;
+        _microBatches = microBatches;
+        _train = train;
+        _layers = new IActorRef[layout.Layers.Count];
+        IActorRef? next = null;
+        for (var i = layout.Layers.Count - 1; i >= 0; i--)
+        {
+            var isLast = i == layout.Layers.Count - 1;
+            next = _layers[i] = Context.ActorOf(
+                LayerActor<T>.Props(runId, i, layout.Layers[i], isLast, loss, parameters[i], next, Self, shards[i]), $"layer-{i}");
+        }
+
+        Receive<ComputeGradients>(HandleCompute);
+        Receive<MicroBatchLossComputed>(HandleLoss);
+        Receive<ParametersUpdated<T>>(m => _layers[m.Layer].Forward(m));
+    }
+
+    /// <summary>A failure below is the run's to judge (see TrainingRunActor).</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Escalate);
+
+    private void HandleCompute(ComputeGradients m)
+    {
+        if (m.RunId != _runId) return;
+        var rows = m.Indices.Length;
+        var micro = Math.Min(_microBatches, rows);
+        _step = new StepInProgress(m, Sender, micro);
+        for (var k = 0; k < micro; k++)
+        {
+            var (start, count) = Batches.Piece(rows, micro, k);
+            var (x, targets, labels) = Batches.Gather<T>(_train, m.Indices.AsSpan(start, count), _outputs);
+            _layers[0].Tell(new ForwardBatch<T>(_runId, m.Step, m.Part, m.Parts, k, micro, count, x, targets, labels));
+        }
+    }
+
+    private void HandleLoss(MicroBatchLossComputed m)
+    {
+        if (_step is not { } s || m.RunId != _runId || m.Step != s.Request.Step) return;
+        s.LossSum += m.LossSum;
+        s.Correct += m.Correct;
+        s.Rows += m.Rows;
+        if (++s.Received < s.MicroBatches) return;
+        s.ReplyTo.Tell(new PartLossComputed(_runId, s.Request.Step, s.Request.Part, s.Rows, s.LossSum, s.Correct));
+        _step = null;
+    }
+
+    private sealed class StepInProgress(ComputeGradients request, IActorRef replyTo, int microBatches)
+    {
+        public ComputeGradients Request { get; } = request;
+        public IActorRef ReplyTo { get; } = replyTo;
+        public int MicroBatches { get; } = microBatches;
+        public int Received { get; set; }
+        public int Rows { get; set; }
+        public double LossSum { get; set; }
+        public int Correct { get; set; }
+    }
+}

@@ -1,0 +1,27 @@
+namespace ActorNet.Protocol;
+
+// What a run tells whoever watches it (the console, the HTTP API, tests), and what they may
+// ask of it. Parameters leave as double so that watchers need not know the run's precision.
+
+/// <summary>A training step was applied by every shard.</summary>
+/// <param name="Loss">mean loss per sample of the step's batch, before the update</param>
+public sealed record StepCompleted(Guid RunId, long Step, int Epoch, int StepInEpoch, int StepsPerEpoch, int Rows, double Loss, int Correct) : IActorNetMessage;
+
+/// <summary>Sent after every step when the run was started with tracing on (the worked
+/// example prints the gradients and the updated weights).</summary>
+public sealed record StepTraced(Guid RunId, long Step, double[][] AverageGradients, double[][] Parameters) : IActorNetMessage;
+
+/// <param name="Epoch">1-based</param>
+/// <param name="TrainLoss">mean loss per sample over the epoch's steps (each before its update)</param>
+/// <param name="TestLoss">mean loss per sample on the test set after the epoch</param>
+public sealed record EpochCompleted(Guid RunId, int Epoch, double TrainLoss, double TrainAccuracy, double TestLoss, double TestAccuracy, double SamplesPerSecond) : IActorNetMessage;
+
+public enum RunOutcome { Completed, Cancelled }
+
+/// <param name="Parameters">per layer, [W (out, in) row-major | b (out)]</param>
+public sealed record RunCompleted(Guid RunId, RunOutcome Outcome, long Steps, IReadOnlyList<EpochCompleted> Epochs, double[][] Parameters) : IActorNetMessage;
+
+public sealed record RunFailed(Guid RunId, long Step, string Reason) : IActorNetMessage;
+
+/// <summary>Ask a run to stop after the step in progress; it answers with RunCompleted (Cancelled).</summary>
+public sealed record StopRun(Guid RunId) : IActorNetMessage;

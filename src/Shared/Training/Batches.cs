@@ -1,0 +1,55 @@
+using System.Numerics;
+using ActorNet.Data;
+using ActorNet.Numerics;
+
+namespace ActorNet.Training;
+
+/// <summary>Turns rows of a data set into the arrays a replica sends through its layers.</summary>
+public static class Batches
+{
+    /// <summary>x: (rows, features); targets: (rows, outputs); labels: (rows) or null.
+    /// Targets come from the data set's explicit targets, else from its labels: one-hot when
+    /// the model has one output per class, the label itself when a single output scores two
+    /// classes.</summary>
+    public static (T[] X, T[] Targets, int[]? Labels) Gather<T>(DataSet data, ReadOnlySpan<int> indices, int outputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var f = data.FeatureCount;
+        var x = new T[indices.Length * f];
+        var targets = new T[indices.Length * outputs];
+        var labels = data.Labels is null ? null : new int[indices.Length];
+        for (var i = 0; i < indices.Length; i++)
+        {
+            var r = indices[i];
+            var row = data.Row(r);
+            for (var k = 0; k < f; k++) x[i * f + k] = T.CreateChecked(row[k]);
+            if (data.Targets is { } t)
+                for (var k = 0; k < outputs; k++) targets[i * outputs + k] = T.CreateChecked(t[r * data.TargetWidth + k]);
+            else if (outputs == 1)
+                targets[i] = T.CreateChecked(data.Labels![r]);
+            else
+                targets[i * outputs + data.Labels![r]] = T.One;
+            if (labels is not null) labels[i] = data.Labels![r];
+        }
+        return (x, targets, labels);
+    }
+
+    /// <summary>Why a model's output layer cannot be trained on this data set, or null.</summary>
+    public static string? CheckOutputs(DataSet data, int outputs)
+    {
+        if (data.Targets is not null)
+            return data.TargetWidth == outputs ? null : $"the data have {data.TargetWidth} targets per row, but the last layer has {outputs} neurons";
+        if (outputs == data.Classes || (outputs == 1 && data.Classes == 2)) return null;
+        return $"the data have {data.Classes} classes, so the last layer needs {data.Classes} neurons{(data.Classes == 2 ? " (or 1)" : "")}, not {outputs}";
+    }
+
+    /// <summary>Cuts <paramref name="total"/> items into <paramref name="parts"/> contiguous,
+    /// near-equal pieces (the first <c>total % parts</c> get one more): (start, count) of piece
+    /// <paramref name="index"/>. Used for batch slices per worker and micro-batches alike.</summary>
+    public static (int Start, int Count) Piece(int total, int parts, int index)
+    {
+        var size = total / parts;
+        var extra = total % parts;
+        return (index * size + Math.Min(index, extra), size + (index < extra ? 1 : 0));
+    }
+}
