@@ -72,9 +72,8 @@ public static class Activations
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var size = SpanChecks.MatrixSize(batch, n);
-        var shape = SpanChecks.Shape(batch, n);
-        SpanChecks.Length(output.Length, size, nameof(output), shape);
-        SpanChecks.Length(z.Length, size, nameof(z), shape);
+        SpanChecks.Length(output.Length, size, nameof(output), batch, n);
+        SpanChecks.Length(z.Length, size, nameof(z), batch, n);
         output = output[..size];
         z = z[..size];
 
@@ -137,11 +136,10 @@ public static class Activations
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var size = SpanChecks.MatrixSize(batch, n);
-        var shape = SpanChecks.Shape(batch, n);
-        SpanChecks.Length(dz.Length, size, nameof(dz), shape);
-        SpanChecks.Length(da.Length, size, nameof(da), shape);
-        SpanChecks.Length(z.Length, size, nameof(z), shape);
-        SpanChecks.Length(a.Length, size, nameof(a), shape);
+        SpanChecks.Length(dz.Length, size, nameof(dz), batch, n);
+        SpanChecks.Length(da.Length, size, nameof(da), batch, n);
+        SpanChecks.Length(z.Length, size, nameof(z), batch, n);
+        SpanChecks.Length(a.Length, size, nameof(a), batch, n);
         dz = dz[..size];
         da = da[..size];
         z = z[..size];

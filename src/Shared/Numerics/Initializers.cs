@@ -68,7 +68,7 @@ public static class Initializers
         if (fanIn <= 0) throw new ArgumentOutOfRangeException(nameof(fanIn), fanIn, "must be positive");
         if (fanOut <= 0) throw new ArgumentOutOfRangeException(nameof(fanOut), fanOut, "must be positive");
         var size = SpanChecks.MatrixSize(fanOut, fanIn);
-        SpanChecks.Length(weights.Length, size, nameof(weights), $"(fanOut {fanOut}, fanIn {fanIn})");
+        SpanChecks.Length(weights.Length, size, nameof(weights), fanOut, fanIn, nameof(fanOut), nameof(fanIn));
         weights = weights[..size];
 
         double fanSum = (double)fanIn + fanOut;

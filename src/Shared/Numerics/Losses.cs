@@ -75,9 +75,8 @@ public static class Losses
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var size = SpanChecks.MatrixSize(batch, n);
-        var shape = SpanChecks.Shape(batch, n);
-        SpanChecks.Length(output.Length, size, nameof(output), shape);
-        SpanChecks.Length(target.Length, size, nameof(target), shape);
+        SpanChecks.Length(output.Length, size, nameof(output), batch, n);
+        SpanChecks.Length(target.Length, size, nameof(target), batch, n);
         output = output[..size];
         target = target[..size];
         var clamp = double.CreateChecked(LogClamp<T>());
@@ -146,11 +145,10 @@ public static class Losses
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var size = SpanChecks.MatrixSize(batch, n);
-        var shape = SpanChecks.Shape(batch, n);
-        SpanChecks.Length(delta.Length, size, nameof(delta), shape);
-        SpanChecks.Length(z.Length, size, nameof(z), shape);
-        SpanChecks.Length(output.Length, size, nameof(output), shape);
-        SpanChecks.Length(target.Length, size, nameof(target), shape);
+        SpanChecks.Length(delta.Length, size, nameof(delta), batch, n);
+        SpanChecks.Length(z.Length, size, nameof(z), batch, n);
+        SpanChecks.Length(output.Length, size, nameof(output), batch, n);
+        SpanChecks.Length(target.Length, size, nameof(target), batch, n);
         if (CheckOutputActivation(loss, activation) is { } problem) throw new ArgumentException(problem, nameof(activation));
         delta = delta[..size];
         output = output[..size];

@@ -108,11 +108,12 @@ public static class Optimizers
         if (settings.Check() is { } problem) throw new ArgumentException(problem, nameof(settings));
         if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, "is 1-based: the count of updates including this one");
         var p = parameters.Length;
-        var shape = $"({p}) parameters";
-        SpanChecks.Length(gradients.Length, p, nameof(gradients), shape);
+        SpanChecks.Length(gradients.Length, p, nameof(gradients), "one gradient per parameter");
         var slots = StateSlots(settings.Kind);
-        SpanChecks.Length(first.Length, slots >= 1 ? p : 0, nameof(first), $"{shape} with {Name(settings.Kind)}");
-        SpanChecks.Length(second.Length, slots >= 2 ? p : 0, nameof(second), $"{shape} with {Name(settings.Kind)}");
+        SpanChecks.Length(first.Length, slots >= 1 ? p : 0, nameof(first),
+            slots >= 1 ? "one first-state slot per parameter" : "an optimizer without first state (pass an empty span)");
+        SpanChecks.Length(second.Length, slots >= 2 ? p : 0, nameof(second),
+            slots >= 2 ? "one second-state slot per parameter" : "an optimizer without second state (pass an empty span)");
 
         var eta = T.CreateChecked(settings.LearningRate);
         var lambda = T.CreateChecked(decay ? settings.WeightDecay : 0.0);
@@ -171,6 +172,4 @@ public static class Optimizers
                 throw new ArgumentOutOfRangeException(nameof(settings), settings.Kind, "not a known optimizer kind");
         }
     }
-
-    private static string Name(OptimizerKind kind) => OptimizerSettings.KindName(kind);
 }

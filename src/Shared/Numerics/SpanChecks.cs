@@ -19,13 +19,22 @@ internal static class SpanChecks
         return (int)size;
     }
 
-    public static void Length(int actual, int expected, string argument, string shape)
+    /// <summary>Checks that a span holds a (rows, cols) matrix. The message, naming the shape, is only
+    /// formatted when the check fails: the kernels must not allocate on their normal path.</summary>
+    public static void Length(int actual, int expected, string argument, int rows, int cols, string rowsName = "batch", string colsName = "n")
     {
-        if (actual != expected)
-            throw new ArgumentException($"{argument} has {actual} elements; expected {expected} for shape {shape}", argument);
+        if (actual != expected) ThrowLength(actual, expected, argument, $"({rowsName} {rows}, {colsName} {cols})");
     }
 
-    public static string Shape(int batch, int n) => $"(batch {batch}, n {n})";
+    /// <summary>Checks that a span holds a vector of <paramref name="expected"/> elements;
+    /// <paramref name="why"/> should be a literal so that nothing is formatted unless the check fails.</summary>
+    public static void Length(int actual, int expected, string argument, string why)
+    {
+        if (actual != expected) ThrowLength(actual, expected, argument, why);
+    }
+
+    private static void ThrowLength(int actual, int expected, string argument, string why) =>
+        throw new ArgumentException($"{argument} has {actual} elements; expected {expected} for {why}", argument);
 
     /// <summary>Case-insensitive name lookup that also ignores '_' and '-', so "leaky_relu",
     /// "leaky-relu" and "LeakyRelu" all match "leakyrelu". Allocation-free: names are parsed
