@@ -17,8 +17,8 @@ public enum Activation { Identity, Logistic, Tanh, Relu, LeakyRelu, Elu, Softplu
 /// Accurate Deep Network Learning by Exponential Linear Units");</item>
 /// <item>softplus = log(1 + e^z), computed as max(z, 0) + log1p(e^−|z|) so that neither e^z overflows
 /// for large z nor the small result underflows to 0 for very negative z;</item>
-/// <item>at the kinks the derivative is the right-hand one only where that is the convention:
-/// ReLU'(0) = 0 (as in PyTorch and TensorFlow), leaky ReLU'(0) = slope, ELU'(0) = alpha·e^0 = 1.</item>
+/// <item>at z = 0 the derivative takes its z &lt; 0 value: ReLU'(0) = 0 (as PyTorch's and TensorFlow's
+/// ReLU gradients do), leaky ReLU'(0) = slope, ELU'(0) = alpha·e^0 = alpha (= 1, where ELU is smooth anyway).</item>
 /// </list>
 /// </summary>
 public static class Activations

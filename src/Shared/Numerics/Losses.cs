@@ -19,8 +19,9 @@ public enum Loss { HalfSumSquares, MeanSquaredError, SoftmaxCrossEntropy, Binary
 /// (independent binary outputs, Bishop §4.3.2 and §5.2).</item>
 /// </list>
 /// Logarithms are taken of max(o, c) and max(1 − o, c) with c = <see cref="LogClamp{T}"/> (1e-7 for
-/// float, 1e-15 for double, roughly the smallest value whose log still differs usefully at the type's
-/// precision), so that a saturated wrong output gives a large finite loss rather than ∞ or NaN.
+/// float, Keras's backend epsilon, which it clips cross-entropy inputs with; 1e-15 for double, near
+/// its machine epsilon 2.2e-16 as 1e-7 is near float's 1.2e-7, the smallest 1 − o can resolve), so that a saturated wrong output gives a large finite loss
+/// (−log c ≈ 16 or 35) rather than ∞ or NaN.
 /// </summary>
 public static class Losses
 {
