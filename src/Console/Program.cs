@@ -1,1 +1,19 @@
-namespace ActorNet.Cli; internal static class Program { private static int Main(string[] args) => 0; }
+using System.CommandLine;
+using ActorNet.Cli.Commands;
+
+namespace ActorNet.Cli;
+
+/// <summary><c>actornet</c>: train locally, walk through the article's example, check specs.</summary>
+internal static class Program
+{
+    private static Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("ActorNet: neural networks trained by Akka.NET actors")
+        {
+            LocalCommand.Create(),
+            ExampleCommand.Create(),
+            ValidateCommand.Create(),
+        };
+        return root.Parse(args).InvokeAsync();
+    }
+}

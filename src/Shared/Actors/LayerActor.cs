@@ -119,7 +119,7 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
         _stepRows += m.Rows;
         // Each layer sees micro-batches come back in the order they went forward, so the
         // M-th to start backward is the step's last.
-        var last = ++_backwardsStarted == m.MicroBatches;
+        var last = f.LastOfStep = ++_backwardsStarted == m.MicroBatches;
         for (var g = 0; g < _groups.Length; g++)
             _groups[g].Tell(new ComputeGroupGradients<T>(m.Step, m.MicroBatch, m.Rows, _core.Slice(delta, g, m.Rows), _index > 0, last));
     }
@@ -133,7 +133,9 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
         _inFlight.Remove(r.MicroBatch);
         if (_index > 0)
             f.Previous.Tell(new BackwardBatch<T>(_runId, m.Step, m.MicroBatch, m.Rows, LayerCore<T>.SumInOrder(f.Parts!)));
-        if (_groupSums[0] is not null) SendGradients(m);
+        // Groups answer in order, so when the step's last micro-batch is complete every
+        // group has sent its gradient sum (an earlier micro-batch may complete after group 0's sum is in).
+        if (f.LastOfStep) SendGradients(m);
     }
 
     private void SendGradients(ForwardBatch<T> m)
@@ -167,6 +169,7 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
         public ForwardBatch<T> Forward { get; } = forward;
         public IActorRef Previous { get; } = previous;
         public T[]?[] Parts { get; } = parts;
+        public bool LastOfStep { get; set; }
 
         /// <summary>Stores group g's part; true once every group's part is in.</summary>
         public bool Collect(int group, T[]? part)

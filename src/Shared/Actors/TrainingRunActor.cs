@@ -72,6 +72,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
     /// restarted actor would have lost its part of the step, and guessing would break exactness.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
     {
+        _log.Error(e, "Run {RunId}: an actor failed at step {Step}", _setup.RunId, _step);
         Self.Tell(new ShardStepFailed(_setup.RunId, _step, -1, $"{e.GetType().Name}: {e.Message}"));
         return Directive.Stop;
     });

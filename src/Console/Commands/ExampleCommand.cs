@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Text.Json;
+using ActorNet.Hosting;
+using ActorNet.Training;
+using Spectre.Console;
+
+namespace ActorNet.Cli.Commands;
+
+/// <summary><c>actornet example backprop</c>: the article's worked example, computed by the actors.</summary>
+internal static class ExampleCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "print the numbers as one JSON object" };
+        var backprop = new Command("backprop", "The article's 2-2-2 network: forward pass, chain rule, one update, 10,000 updates") { json };
+        backprop.SetAction((parse, cancellation) => RunAsync(parse.GetValue(json), cancellation));
+        return new Command("example", "Worked examples") { backprop };
+    }
+
+    private static async Task<int> RunAsync(bool json, CancellationToken cancellation)
+    {
+        Logging.Configure(new LogSettings { Role = "example" });
+        using var system = Logging.LocalSystem("actornet-example", new LogSettings { Role = "example" });
+        var r = await BackpropExample.RunAsync(system, cancellation);
+        if (json) Console.Out.WriteLine(ToJson(r));
+        else Print(r);
+        return 0;
+    }
+
+    private static string ToJson(BackpropReport r)
+    {
+        var names = Enumerable.Range(1, 8).Select(i => $"w{i}").ToArray();
+        return JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["outputs"] = r.Outputs,
+            ["totalError"] = r.TotalError,
+            ["gradients"] = names.Zip(r.Gradients).ToDictionary(p => p.First, p => p.Second),
+            ["updatedWeights"] = names.Zip(r.UpdatedWeights).ToDictionary(p => p.First, p => p.Second),
+            ["errorAfter1"] = r.ErrorAfter1,
+            ["errorAfter10000"] = r.ErrorAfter10000,
+        });
+    }
+
+    private static void Print(BackpropReport r)
+    {
+        var c = AnsiConsole.Console;
+        c.MarkupLine("[bold]The forward pass[/] (inputs 0.05, 0.10; targets 0.01, 0.99)");
+        foreach (var (name, value) in r.Outputs) c.MarkupLine($"  out_{name} = {value:F9}");
+        c.MarkupLine($"  E_total = ½·Σ(target − out)² = {r.TotalError:F9}");
+        c.WriteLine();
+        c.MarkupLine("[bold]The chain rule[/]");
+        c.MarkupLine($"  ∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5 = {r.W5Factors[0]:F9} · {r.W5Factors[1]:F9} · {r.W5Factors[2]:F9} = {r.Gradients[4]:F9}");
+        c.MarkupLine($"  ∂E/∂w1 = ∂E/∂out_h1 · ∂out_h1/∂net_h1 · ∂net_h1/∂w1 = {r.W1Factors[0]:F9} · {r.W1Factors[1]:F9} · {r.W1Factors[2]:F9} = {r.Gradients[0]:F9}");
+        c.WriteLine();
+        var table = new Table().AddColumns("weight", "∂E/∂w", "after one update (η = 0.5)");
+        for (var i = 0; i < 8; i++) table.AddRow($"w{i + 1}", $"{r.Gradients[i]:F9}", $"{r.UpdatedWeights[i]:F9}");
+        c.Write(table);
+        c.MarkupLine($"Error after 1 update: {r.ErrorAfter1:F9}");
+        c.MarkupLine($"Error after {r.Updates:N0} updates: {r.ErrorAfter10000:G6}");
+    }
+}

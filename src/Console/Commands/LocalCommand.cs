@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using ActorNet.Data;
+using ActorNet.Hosting;
+using ActorNet.Model;
+using ActorNet.Protocol;
+using ActorNet.Training;
+using Spectre.Console;
+
+namespace ActorNet.Cli.Commands;
+
+/// <summary><c>actornet local --spec FILE</c>: trains in this process with the same run, shard,
+/// replica, layer and group actors a cluster uses.</summary>
+internal static class LocalCommand
+{
+    public static Command Create()
+    {
+        var spec = new Option<FileInfo>("--spec") { Description = "run spec JSON file", Required = true };
+        var workers = new Option<int>("--workers") { Description = "model replicas that share each batch (data parallelism)", DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json") { Description = "print only a final JSON line with the results" };
+        var save = new Option<FileInfo?>("--save") { Description = "write the trained weights to this JSON file" };
+        var plot = new Option<FileInfo?>("--plot") { Description = "write the decision regions to this PNG (2-D data only)" };
+        var command = new Command("local", "Train a run spec in this process") { spec, workers, json, save, plot };
+        command.SetAction((parse, cancellation) => RunAsync(
+            parse.GetValue(spec)!, parse.GetValue(workers), parse.GetValue(json), parse.GetValue(save), parse.GetValue(plot), cancellation));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(FileInfo specFile, int workers, bool json, FileInfo? save, FileInfo? plot, CancellationToken cancellation)
+    {
+        RunSpec spec;
+        DataSet train, test;
+        try
+        {
+            if (workers < 1) throw new ArgumentException($"--workers: must be at least 1, found {workers}");
+            spec = RunSpecReader.Load(specFile.FullName);
+            (train, test) = DataLoader.Load(spec.Data, spec.Seed, specFile.DirectoryName);
+            if (plot is not null && train.FeatureCount != 2)
+                throw new ArgumentException($"--plot: decision regions need 2-D data, but {train.Name} has {train.FeatureCount} features");
+        }
+        catch (Exception e) when (e is RunSpecException or DataFormatException or ArgumentException or IOException)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+
+        var logs = new LogSettings { Role = "local" };
+        Logging.Configure(logs);
+        using var system = Logging.LocalSystem("actornet-local", logs);
+        RunHandle run;
+        try
+        {
+            run = LocalTraining.Start(system, spec, train, test, workers);
+        }
+        catch (RunSpecException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+        // Ctrl+C: finish the step in progress, then stop cleanly with what has been learned.
+        await using var stopOnCancel = cancellation.Register(run.Stop);
+
+        RunCompleted done;
+        try
+        {
+            done = json ? await run.WaitAsync() : await WatchAsync(run, spec, train);
+        }
+        catch (RunFailedException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+
+        var layout = ModelLayout.From(spec, train.FeatureCount);
+        save?.Directory?.Create();
+        if (save is not null) SavedModel.From(layout, done.Parameters).Save(save.FullName);
+        if (plot is not null) DecisionPlot.Save(plot.FullName, layout, done.Parameters, test, $"{spec.Name}: test set");
+
+        var last = done.Epochs.Count > 0 ? done.Epochs[^1] : null;
+        if (json)
+        {
+            var totalSeconds = done.Epochs.Sum(e => 1.0 / e.SamplesPerSecond * train.Count);
+            Console.Out.WriteLine(JsonSerializer.Serialize(new
+            {
+                epochs = done.Epochs.Count,
+                trainLoss = last?.TrainLoss,
+                testLoss = last?.TestLoss,
+                testAccuracy = last?.TestAccuracy,
+                samplesPerSecond = totalSeconds > 0 ? done.Epochs.Count * train.Count / totalSeconds : (double?)null,
+                outcome = done.Outcome.ToString().ToLowerInvariant(),
+            }));
+        }
+        else
+        {
+            AnsiConsole.MarkupLine(done.Outcome == RunOutcome.Cancelled
+                ? $"[yellow]Stopped[/] after {done.Steps:N0} steps ({done.Epochs.Count} full epochs)."
+                : $"Done: {done.Epochs.Count} epochs, {done.Steps:N0} steps.");
+            if (save is not null) AnsiConsole.MarkupLine($"Weights written to [bold]{Markup.Escape(save.FullName)}[/]");
+            if (plot is not null) AnsiConsole.MarkupLine($"Decision regions drawn in [bold]{Markup.Escape(plot.FullName)}[/]");
+        }
+        return done.Outcome == RunOutcome.Cancelled ? 130 : 0;
+    }
+
+    /// <summary>A progress bar per epoch (one for the whole run when there are many), each
+    /// ending with the epoch's losses and accuracy.</summary>
+    private static async Task<RunCompleted> WatchAsync(RunHandle run, RunSpec spec, DataSet train)
+    {
+        AnsiConsole.MarkupLine($"Training [bold]{Markup.Escape(spec.Name)}[/]: {train.Count:N0} samples of {train.FeatureCount} features, {spec.Epochs} epochs of batch {spec.BatchSize}");
+        var perEpoch = spec.Epochs <= 200;
+        RunCompleted? result = null;
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
+            .StartAsync(async ctx =>
+            {
+                ProgressTask? task = null;
+                result = await run.WaitAsync(e =>
+                {
+                    switch (e)
+                    {
+                        case StepCompleted s:
+                            task ??= ctx.AddTask(perEpoch ? $"epoch {s.Epoch}/{spec.Epochs}" : $"{spec.Epochs} epochs",
+                                maxValue: perEpoch ? s.StepsPerEpoch : (double)s.StepsPerEpoch * spec.Epochs);
+                            task.Increment(1);
+                            break;
+                        case EpochCompleted ep when perEpoch && task is not null:
+                            task.Description = $"epoch {ep.Epoch}/{spec.Epochs}  train loss {ep.TrainLoss:F4}  test loss {ep.TestLoss:F4}  test accuracy {ep.TestAccuracy:P2}  {ep.SamplesPerSecond:N0} samples/s";
+                            task.StopTask();
+                            task = null;
+                            break;
+                        case EpochCompleted ep when task is not null:
+                            task.Description = $"epoch {ep.Epoch}/{spec.Epochs}  train loss {ep.TrainLoss:F4}  test loss {ep.TestLoss:F4}  test accuracy {ep.TestAccuracy:P2}";
+                            break;
+                    }
+                });
+                task?.StopTask();
+            });
+        return result!;
+    }
+}

@@ -1,0 +1,61 @@
+using ActorNet.Model;
+
+namespace ActorNet.Data;
+
+/// <summary>Loads a run's training and test sets as its spec describes them.</summary>
+public static class DataLoader
+{
+    /// <summary>Relative file paths in the spec are taken relative to <paramref name="baseDirectory"/>
+    /// (the spec file's folder), then to the current folder.</summary>
+    public static (DataSet Train, DataSet Test) Load(DataSpec spec, ulong seed, string? baseDirectory = null)
+    {
+        var (train, test) = LoadRaw(spec, seed, baseDirectory);
+        if (spec.MaxTrainSamples is { } max && max < train.Count)
+            train = train.Select(Enumerable.Range(0, max).ToArray());
+        var kind = spec.Scaling.ToLowerInvariant() switch
+        {
+            "minmax" => ScalingKind.MinMax,
+            "standardize" => ScalingKind.Standardize,
+            "unitrange" => ScalingKind.UnitRange,
+            _ => ScalingKind.None,
+        };
+        if (kind == ScalingKind.None) return (train, test);
+        var scaler = Scaler.Fit(train, kind);
+        return (scaler.Apply(train), scaler.Apply(test));
+    }
+
+    private static (DataSet Train, DataSet Test) LoadRaw(DataSpec spec, ulong seed, string? baseDirectory)
+    {
+        if (spec.InlineInputs is not null)
+        {
+            // One or a few hand-written rows: the test set is the training set.
+            var inline = InlineData.From(spec);
+            return (inline, inline);
+        }
+        if (spec.Builtin is { } name)
+            return DataSplit.TrainTest(Synthetic.Create(name, spec.Samples, seed, spec.Noise), spec.TestFraction, seed);
+
+        var trainPath = Resolve(spec.Train!, baseDirectory);
+        if (Directory.Exists(trainPath)) return Idx.LoadMnistDirectory(trainPath);
+
+        var options = CsvOptionsFor(spec);
+        var train = Csv.Load(trainPath, options);
+        if (spec.Test is null) return DataSplit.TrainTest(train, spec.TestFraction, seed);
+        var test = Csv.Load(Resolve(spec.Test, baseDirectory), options with { ClassNames = train.ClassNames, Name = null });
+        return (train, test);
+    }
+
+    private static CsvOptions CsvOptionsFor(DataSpec spec) => spec.LabelColumn switch
+    {
+        null => CsvOptions.Default,
+        var c when int.TryParse(c, out var index) => CsvOptions.Default with { LabelIndex = index },
+        var c => CsvOptions.Default with { LabelColumn = c },
+    };
+
+    private static string Resolve(string path, string? baseDirectory)
+    {
+        if (Path.IsPathRooted(path) || baseDirectory is null) return path;
+        var beside = Path.Combine(baseDirectory, path);
+        return File.Exists(beside) || Directory.Exists(beside) ? beside : path;
+    }
+}

@@ -1,0 +1,61 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace ActorNet.Hosting;
+
+/// <summary>Where and how much a process logs. Defaults: information and up, as compact JSON
+/// (one event per line) to <c>logs/actornet-{role}.log</c>; warnings and up also on stderr.</summary>
+public sealed record LogSettings
+{
+    public string Role { get; init; } = "console";
+    public string? File { get; init; }
+    public LogEventLevel Level { get; init; } = LogEventLevel.Information;
+    public LogEventLevel ConsoleLevel { get; init; } = LogEventLevel.Warning;
+
+    public string FilePath => File ?? Path.Combine("logs", $"actornet-{Role}.log");
+}
+
+/// <summary>The Serilog and Akka setup every ActorNet process shares: Akka's own log events go
+/// through Serilog (Akka.Logger.Serilog), so a node has one log with structured properties.</summary>
+public static class Logging
+{
+    public static ILogger Configure(LogSettings settings)
+    {
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Is(settings.Level)
+            .Enrich.WithProperty("Role", settings.Role)
+            .Enrich.WithProperty("Pid", Environment.ProcessId)
+            .WriteTo.File(new CompactJsonFormatter(), settings.FilePath)
+            .WriteTo.Console(restrictedToMinimumLevel: settings.ConsoleLevel, standardErrorFromLevel: LogEventLevel.Verbose)
+            .CreateLogger();
+        Log.Logger = logger;
+        return logger;
+    }
+
+    /// <summary>HOCON that routes Akka's logging into Serilog at the given level.</summary>
+    public static Config AkkaConfig(LogEventLevel level) => ConfigurationFactory.ParseString($$"""
+        akka {
+          loglevel = {{AkkaLevel(level)}}
+          stdout-loglevel = OFF
+          loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
+          logger-formatter = "Akka.Logger.Serilog.SerilogLogMessageFormatter, Akka.Logger.Serilog"
+          log-dead-letters = 0
+          log-dead-letters-during-shutdown = off
+        }
+        """);
+
+    /// <summary>An actor system for one process that runs everything locally.</summary>
+    public static ActorSystem LocalSystem(string name, LogSettings settings) =>
+        ActorSystem.Create(name, AkkaConfig(settings.Level));
+
+    private static string AkkaLevel(LogEventLevel level) => level switch
+    {
+        LogEventLevel.Verbose or LogEventLevel.Debug => "DEBUG",
+        LogEventLevel.Information => "INFO",
+        LogEventLevel.Warning => "WARNING",
+        _ => "ERROR",
+    };
+}
