@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 
 namespace ActorNet.Data;
 
@@ -63,11 +64,29 @@ public static class Idx
             $"neither {fileName} nor {fileName}.gz is there (an MNIST directory holds {TrainImagesFile}, {TrainLabelsFile}, {TestImagesFile} and {TestLabelsFile}, each raw or .gz)");
     }
 
+    /// <summary>Bytes to floats, widened a vector at a time: MNIST's training images are 47
+    /// million bytes.</summary>
     private static float[] ToFloats(ReadOnlySpan<byte> pixels)
     {
         var x = new float[pixels.Length];
-        for (var i = 0; i < x.Length; i++) x[i] = pixels[i];
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= pixels.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+                WidenToFloats(new Vector<byte>(pixels[i..]), x.AsSpan(i));
+        for (; i < x.Length; i++) x[i] = pixels[i];
         return x;
+    }
+
+    private static void WidenToFloats(Vector<byte> bytes, Span<float> destination)
+    {
+        Vector.Widen(bytes, out var low, out var high);
+        Vector.Widen(low, out var a, out var b);
+        Vector.Widen(high, out var c, out var d);
+        var quarter = Vector<uint>.Count;
+        Vector.ConvertToSingle(a).CopyTo(destination);
+        Vector.ConvertToSingle(b).CopyTo(destination[quarter..]);
+        Vector.ConvertToSingle(c).CopyTo(destination[(2 * quarter)..]);
+        Vector.ConvertToSingle(d).CopyTo(destination[(3 * quarter)..]);
     }
 
     private static (int[] Labels, int Classes) ToLabels(IdxFile file, int? classes)
