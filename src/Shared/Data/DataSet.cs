@@ -8,11 +8,14 @@ namespace ActorNet.Data;
 /// <remarks>
 /// features: (Count, Features); labels: (Count) class indices in [0, Classes);
 /// targets: (Count, TargetWidth) explicit targets, when the data set gives them (the
-/// article's example does); then labels may be absent.
+/// article's example does); then labels may be absent. classNames: (Classes) optional
+/// human-readable names of the classes (a CSV's label texts, Fashion-MNIST's garments), index
+/// i naming label i.
 /// </remarks>
 public sealed class DataSet
 {
-    public DataSet(string name, float[] features, int featureCount, int[]? labels, int classes, float[]? targets = null, int targetWidth = 0)
+    public DataSet(string name, float[] features, int featureCount, int[]? labels, int classes, float[]? targets = null, int targetWidth = 0,
+        IReadOnlyList<string>? classNames = null)
     {
         if (featureCount <= 0) throw new ArgumentOutOfRangeException(nameof(featureCount), featureCount, "a data set needs at least one feature");
         if (features.Length % featureCount != 0)
@@ -28,6 +31,8 @@ public sealed class DataSet
         }
         if (targets is not null && (targetWidth <= 0 || targets.Length != count * targetWidth))
             throw new ArgumentException($"{name}: {targets.Length} target values do not make {count} rows of {targetWidth}", nameof(targets));
+        if (classNames is not null && (labels is null || classNames.Count != classes))
+            throw new ArgumentException($"{name}: {classNames.Count} class names for {(labels is null ? "a set without labels" : $"{classes} classes")}", nameof(classNames));
 
         Name = name;
         Features = features;
@@ -37,6 +42,8 @@ public sealed class DataSet
         Classes = labels is null ? 0 : classes;
         Targets = targets;
         TargetWidth = targets is null ? 0 : targetWidth;
+        // Copied so that the caller's list cannot change the names of a shared, immutable set.
+        ClassNames = classNames is null ? null : Array.AsReadOnly(classNames.ToArray());
     }
 
     public string Name { get; }
@@ -50,6 +57,8 @@ public sealed class DataSet
     /// <summary>(Count, TargetWidth) row-major, or null when targets come from labels.</summary>
     public float[]? Targets { get; }
     public int TargetWidth { get; }
+    /// <summary>(Classes) the name of each class, or null when the source gave none.</summary>
+    public IReadOnlyList<string>? ClassNames { get; }
 
     public ReadOnlySpan<float> Row(int index) => Features.AsSpan(index * FeatureCount, FeatureCount);
 
@@ -66,6 +75,19 @@ public sealed class DataSet
             if (y is not null) y[i] = Labels![r];
             if (t is not null) Targets.AsSpan(r * TargetWidth, TargetWidth).CopyTo(t.AsSpan(i * TargetWidth));
         }
-        return new DataSet(name ?? Name, x, FeatureCount, y, Classes == 0 ? 1 : Classes, t, TargetWidth);
+        return new DataSet(name ?? Name, x, FeatureCount, y, Classes == 0 ? 1 : Classes, t, TargetWidth, ClassNames);
     }
+
+    /// <summary>The same rows, labels, targets and class names with other feature values of the
+    /// same shape (what scaling produces); this set is left as it is.</summary>
+    public DataSet WithFeatures(float[] features, string? name = null)
+    {
+        if (features.Length != Features.Length)
+            throw new ArgumentException($"{Name}: {features.Length} feature values replace {Features.Length}", nameof(features));
+        return new DataSet(name ?? Name, features, FeatureCount, Labels, Classes == 0 ? 1 : Classes, Targets, TargetWidth, ClassNames);
+    }
+
+    /// <summary>Shuffles the rows with a generator seeded by <paramref name="seed"/> and cuts them
+    /// into a training and a test part; see <see cref="DataSplit.TrainTest"/>.</summary>
+    public (DataSet Train, DataSet Test) Split(double testFraction, ulong seed) => DataSplit.TrainTest(this, testFraction, seed);
 }

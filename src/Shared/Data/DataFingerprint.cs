@@ -1,0 +1,58 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace ActorNet.Data;
+
+/// <summary>A file's size and SHA-256, lowercase hex.</summary>
+public sealed record FileFingerprint(long Size, string Sha256Hex);
+
+/// <summary>
+/// Fingerprints for checking that two machines hold the same data: a worker compares its
+/// fingerprint with the coordinator's before training on its shard.
+/// </summary>
+public static class DataFingerprint
+{
+    /// <summary>Size and SHA-256 of the file's bytes as stored (a gzipped file is hashed zipped).</summary>
+    public static FileFingerprint OfFile(string path) => DataFile.Open(path, p =>
+    {
+        using var stream = File.OpenRead(p);
+        return new FileFingerprint(stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)));
+    });
+
+    /// <summary>
+    /// SHA-256, lowercase hex, of the set's content, independent of the machine's byte order
+    /// and of the set's name and class names: the int32 little-endian words Count, FeatureCount,
+    /// Classes (0 without labels), TargetWidth (0 without targets); then the features as float32
+    /// little-endian; then the labels as int32 little-endian, if any; then the targets as float32
+    /// little-endian, if any. Equal values bit for bit give equal fingerprints.
+    /// </summary>
+    public static string OfDataSet(DataSet data)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<int> shape = [data.Count, data.FeatureCount, data.Classes, data.TargetWidth];
+        AppendLittleEndian(hash, shape);
+        AppendLittleEndian(hash, MemoryMarshal.Cast<float, int>(data.Features.AsSpan()));
+        if (data.Labels is not null) AppendLittleEndian(hash, data.Labels);
+        if (data.Targets is not null) AppendLittleEndian(hash, MemoryMarshal.Cast<float, int>(data.Targets.AsSpan()));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>Hashes 32-bit words as little-endian bytes, in chunks so that a big-endian machine
+    /// needs no copy of the whole array.</summary>
+    private static void AppendLittleEndian(IncrementalHash hash, ReadOnlySpan<int> words)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            hash.AppendData(MemoryMarshal.AsBytes(words));
+            return;
+        }
+        Span<int> chunk = stackalloc int[256];
+        for (var start = 0; start < words.Length; start += chunk.Length)
+        {
+            var part = words.Slice(start, Math.Min(chunk.Length, words.Length - start));
+            BinaryPrimitives.ReverseEndianness(part, chunk);
+            hash.AppendData(MemoryMarshal.AsBytes(chunk[..part.Length]));
+        }
+    }
+}

@@ -1,0 +1,127 @@
+namespace ActorNet.Data;
+
+/// <summary>How <see cref="Scaler"/> maps each feature value x.</summary>
+public enum ScalingKind
+{
+    /// <summary>x unchanged.</summary>
+    None,
+    /// <summary>Per feature, (x − min) / (max − min) with the training set's min and max, so the
+    /// training values lie in [0, 1]; a feature constant in training maps to 0.</summary>
+    MinMax,
+    /// <summary>Per feature, (x − mean) / standard deviation (population, n in the denominator)
+    /// of the training set; a feature constant in training maps to 0.</summary>
+    Standardize,
+    /// <summary>One divisor for all features: x / max |x| over every feature value of the
+    /// training set. For images of bytes this is the usual "divide by 255" (when some training
+    /// pixel is 255, as in MNIST), keeping the pixels' relative scale, which per-feature MinMax
+    /// would distort for border pixels that are almost always 0. All-zero training data keeps x.</summary>
+    UnitRange,
+}
+
+/// <summary>
+/// A feature scaling fitted on a training set and then applied, unchanged, to the training and
+/// test sets alike, so that no statistic of the test set leaks into training. Each feature j
+/// maps to (x − Offsets[j]) / Divisors[j], or to 0 when Divisors[j] is 0 (a constant feature).
+/// </summary>
+public sealed class Scaler
+{
+    private readonly double[] _offsets;
+    private readonly double[] _divisors;
+
+    private Scaler(ScalingKind kind, double[] offsets, double[] divisors)
+    {
+        Kind = kind;
+        _offsets = offsets;
+        _divisors = divisors;
+    }
+
+    public ScalingKind Kind { get; }
+    public int FeatureCount => _offsets.Length;
+    public IReadOnlyList<double> Offsets => _offsets;
+    public IReadOnlyList<double> Divisors => _divisors;
+
+    /// <summary>Computes the scaling's parameters from the training set.</summary>
+    public static Scaler Fit(DataSet train, ScalingKind kind)
+    {
+        if (train.Count == 0 && kind != ScalingKind.None)
+            throw new ArgumentException($"{train.Name}: a scaler cannot be fitted on a set without rows", nameof(train));
+        return FitNonEmpty(train, kind);
+    }
+
+    private static Scaler FitNonEmpty(DataSet train, ScalingKind kind) => kind switch
+    {
+        ScalingKind.None => Uniform(kind, train.FeatureCount, 0, 1),
+        ScalingKind.MinMax => FitMinMax(train),
+        ScalingKind.Standardize => FitStandardize(train),
+        ScalingKind.UnitRange => FitUnitRange(train),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown scaling kind"),
+    };
+
+    /// <summary>A new data set with scaled features; the input's arrays are not written, labels,
+    /// targets and class names are shared.</summary>
+    public DataSet Apply(DataSet data)
+    {
+        if (data.FeatureCount != FeatureCount)
+            throw new ArgumentException($"{data.Name}: {data.FeatureCount} features, but the scaler was fitted on {FeatureCount}", nameof(data));
+        var y = new float[data.Features.Length];
+        for (var r = 0; r < data.Count; r++) ScaleRow(data.Row(r), y.AsSpan(r * FeatureCount, FeatureCount));
+        return data.WithFeatures(y);
+    }
+
+    private void ScaleRow(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (var j = 0; j < x.Length; j++)
+            y[j] = _divisors[j] == 0 ? 0f : (float)((x[j] - _offsets[j]) / _divisors[j]);
+    }
+
+    private static Scaler Uniform(ScalingKind kind, int features, double offset, double divisor) =>
+        new(kind, Enumerable.Repeat(offset, features).ToArray(), Enumerable.Repeat(divisor, features).ToArray());
+
+    private static Scaler FitMinMax(DataSet train)
+    {
+        var min = Enumerable.Repeat(double.PositiveInfinity, train.FeatureCount).ToArray();
+        var max = Enumerable.Repeat(double.NegativeInfinity, train.FeatureCount).ToArray();
+        for (var r = 0; r < train.Count; r++)
+        {
+            var row = train.Row(r);
+            for (var j = 0; j < row.Length; j++)
+            {
+                min[j] = Math.Min(min[j], row[j]);
+                max[j] = Math.Max(max[j], row[j]);
+            }
+        }
+        var range = new double[train.FeatureCount];
+        for (var j = 0; j < range.Length; j++) range[j] = max[j] - min[j];
+        return new Scaler(ScalingKind.MinMax, min, range);
+    }
+
+    private static Scaler FitStandardize(DataSet train)
+    {
+        var n = train.FeatureCount;
+        var mean = new double[n];
+        var m2 = new double[n];
+        // Welford's update: one pass, without the cancellation of sum-of-squares minus square-of-sum.
+        for (var r = 0; r < train.Count; r++)
+        {
+            var row = train.Row(r);
+            for (var j = 0; j < n; j++)
+            {
+                var delta = row[j] - mean[j];
+                mean[j] += delta / (r + 1);
+                m2[j] += delta * (row[j] - mean[j]);
+            }
+        }
+        var std = new double[n];
+        for (var j = 0; j < n; j++) std[j] = Math.Sqrt(m2[j] / train.Count);
+        // A feature constant up to rounding has no scale to normalise; 0 rather than noise / 1e-17.
+        for (var j = 0; j < n; j++) if (std[j] <= 1e-12 * Math.Max(1, Math.Abs(mean[j]))) std[j] = 0;
+        return new Scaler(ScalingKind.Standardize, mean, std);
+    }
+
+    private static Scaler FitUnitRange(DataSet train)
+    {
+        double max = 0;
+        foreach (var v in train.Features) max = Math.Max(max, Math.Abs(v));
+        return Uniform(ScalingKind.UnitRange, train.FeatureCount, 0, max == 0 ? 1 : max);
+    }
+}
