@@ -63,6 +63,21 @@ public sealed class DataSet
     public ReadOnlySpan<float> Row(int index) => Features.AsSpan(index * FeatureCount, FeatureCount);
 
     /// <summary>The rows at the given indices, in that order, as a new data set.</summary>
+    /// <summary>Features and targets in double precision, when the source gave more digits
+    /// than float32 keeps (inline rows of a spec: the article's 0.05 and 0.99); float64 runs
+    /// read these, so the worked example is exact. Null for sets read from files.</summary>
+    public double[]? ExactFeatures { get; private init; }
+    public double[]? ExactTargets { get; private init; }
+
+    /// <summary>A set of explicit-target rows given in double precision.</summary>
+    public static DataSet FromExact(string name, double[] features, int featureCount, double[] targets, int targetWidth) =>
+        new(name, Array.ConvertAll(features, v => (float)v), featureCount, labels: null, classes: 0,
+            Array.ConvertAll(targets, v => (float)v), targetWidth)
+        {
+            ExactFeatures = (double[])features.Clone(),
+            ExactTargets = (double[])targets.Clone(),
+        };
+
     public DataSet Select(ReadOnlySpan<int> indices, string? name = null)
     {
         var x = new float[indices.Length * FeatureCount];

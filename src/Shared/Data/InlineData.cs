@@ -9,8 +9,7 @@ public static class InlineData
     {
         var inputs = spec.InlineInputs ?? throw new ArgumentException("the data spec has no inline inputs");
         var targets = spec.InlineTargets ?? throw new ArgumentException("the data spec has no inline targets");
-        return new DataSet("inline",
-            inputs.SelectMany(r => r).Select(v => (float)v).ToArray(), inputs[0].Length, labels: null, classes: 0,
-            targets.SelectMany(r => r).Select(v => (float)v).ToArray(), targets[0].Length);
+        return DataSet.FromExact("inline", inputs.SelectMany(r => r).ToArray(), inputs[0].Length,
+            targets.SelectMany(r => r).ToArray(), targets[0].Length);
     }
 }

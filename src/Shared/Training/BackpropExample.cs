@@ -52,7 +52,7 @@ public static class BackpropExample
         if (first is null) throw new InvalidOperationException("the run reported no first step");
 
         // Forward values and chain-rule factors, from the initial weights.
-        double i1 = data.Features[0], i2 = data.Features[1], t1 = data.Targets![0], t2 = data.Targets[1];
+        double i1 = data.ExactFeatures![0], i2 = data.ExactFeatures[1], t1 = data.ExactTargets![0], t2 = data.ExactTargets[1];
         double w5 = initial[1][0], w7 = initial[1][2];
         var hidden = Inference.Forward(new ModelLayout(2, [layout.Layers[0]]), [initial[0]], [i1, i2], 1);
         var output = Inference.Forward(layout, initial, [i1, i2], 1);

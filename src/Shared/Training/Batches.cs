@@ -21,9 +21,16 @@ public static class Batches
         for (var i = 0; i < indices.Length; i++)
         {
             var r = indices[i];
-            var row = data.Row(r);
-            for (var k = 0; k < f; k++) x[i * f + k] = T.CreateChecked(row[k]);
-            if (data.Targets is { } t)
+            if (data.ExactFeatures is { } exact)
+                for (var k = 0; k < f; k++) x[i * f + k] = T.CreateChecked(exact[r * f + k]);
+            else
+            {
+                var row = data.Row(r);
+                for (var k = 0; k < f; k++) x[i * f + k] = T.CreateChecked(row[k]);
+            }
+            if (data.ExactTargets is { } exactTargets)
+                for (var k = 0; k < outputs; k++) targets[i * outputs + k] = T.CreateChecked(exactTargets[r * data.TargetWidth + k]);
+            else if (data.Targets is { } t)
                 for (var k = 0; k < outputs; k++) targets[i * outputs + k] = T.CreateChecked(t[r * data.TargetWidth + k]);
             else if (outputs == 1)
                 targets[i] = T.CreateChecked(data.Labels![r]);

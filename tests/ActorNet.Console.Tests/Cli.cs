@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace ActorNet.Cli.Tests;
+
+/// <summary>Runs the built <c>actornet</c> as a user would, in a scratch folder that is
+/// deleted afterwards; the process is killed if it overruns, also when the test fails.</summary>
+internal sealed class Cli : IDisposable
+{
+    public Cli() => Directory.CreateDirectory(WorkDir);
+
+    public string WorkDir { get; } = Path.Combine(Path.GetTempPath(), "actornet-cli-" + Guid.NewGuid().ToString("N"));
+
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = AppContext.BaseDirectory;
+            while (dir is not null && !File.Exists(Path.Combine(dir, "ActorNet.sln"))) dir = Path.GetDirectoryName(dir);
+            return dir ?? throw new InvalidOperationException("ActorNet.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    public static string Example(string name) => Path.Combine(RepoRoot, "examples", name);
+
+    public string PathIn(string name) => Path.Combine(WorkDir, name);
+
+    public async Task<(int ExitCode, string Out, string Err)> RunAsync(TimeSpan timeout, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = WorkDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "actornet.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(psi)!;
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        process.WaitForExit();
+        return (process.ExitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(WorkDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
