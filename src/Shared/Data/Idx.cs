@@ -30,6 +30,7 @@ public static class Idx
     /// when a file may lack the highest class (a subset), so that train and test sets agree.</param>
     public static DataSet LoadImagesAndLabels(string imagesPath, string labelsPath, string name, int? classes = null)
     {
+        if (classes <= 0) throw new ArgumentOutOfRangeException(nameof(classes), classes, "a data set needs at least one class");
         var images = IdxFile.Read(imagesPath, dimensions: 3, "images");
         var labels = IdxFile.Read(labelsPath, dimensions: 1, "labels");
         if (labels.Dimensions[0] != images.Dimensions[0])

@@ -158,6 +158,21 @@ public sealed class CsvTests : IDisposable
     }
 
     [Fact]
+    public void A_directory_instead_of_a_file_names_the_path()
+    {
+        var e = Assert.Throws<DataFormatException>(() => Csv.Load(_dir.PathName));
+        Assert.StartsWith($"{_dir.PathName}: cannot be read", e.Message);
+    }
+
+    [Fact]
+    public void A_byte_order_mark_does_not_hide_the_first_column_name()
+    {
+        var path = _dir.File("bom.csv");
+        File.WriteAllText(path, "y,x\n1,2\n", new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        Assert.Equal([2f], Csv.Load(path, new CsvOptions { LabelColumn = "y" }).Features);
+    }
+
+    [Fact]
     public void Naming_the_label_column_of_a_file_said_to_have_no_header_is_a_usage_error()
     {
         var path = _dir.WriteText("a.csv", "1,2\n");

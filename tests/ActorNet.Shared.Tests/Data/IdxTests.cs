@@ -93,6 +93,21 @@ public sealed class IdxTests : IDisposable
         Assert.IsType<FileNotFoundException>(e.InnerException);
     }
 
+    [Fact]
+    public void A_directory_instead_of_a_file_names_the_path()
+    {
+        var (_, labels) = WriteValid(false);
+        var e = Assert.Throws<DataFormatException>(() => Idx.LoadImagesAndLabels(_dir.PathName, labels, "t"));
+        Assert.StartsWith($"{_dir.PathName}: cannot be read", e.Message);
+    }
+
+    [Fact]
+    public void Class_count_must_be_positive()
+    {
+        var (images, labels) = WriteValid(false);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Idx.LoadImagesAndLabels(images, labels, "t", classes: 0));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
