@@ -43,19 +43,20 @@ internal static class ExampleCommand
 
     private static void Print(BackpropReport r)
     {
-        var c = AnsiConsole.Console;
-        c.MarkupLine("[bold]The forward pass[/] (inputs 0.05, 0.10; targets 0.01, 0.99)");
-        foreach (var (name, value) in r.Outputs) c.MarkupLine($"  out_{name} = {value:F9}");
-        c.MarkupLine($"  E_total = ½·Σ(target − out)² = {r.TotalError:F9}");
+        // Plain lines (Spectre would wrap the long formulas at the terminal's width).
+        var c = Console.Out;
+        c.WriteLine("The forward pass (inputs 0.05, 0.10; targets 0.01, 0.99)");
+        foreach (var (name, value) in r.Outputs) c.WriteLine($"  out_{name} = {value:F9}");
+        c.WriteLine($"  E_total = ½·Σ(target − out)² = {r.TotalError:F9}");
         c.WriteLine();
-        c.MarkupLine("[bold]The chain rule[/]");
-        c.MarkupLine($"  ∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5 = {r.W5Factors[0]:F9} · {r.W5Factors[1]:F9} · {r.W5Factors[2]:F9} = {r.Gradients[4]:F9}");
-        c.MarkupLine($"  ∂E/∂w1 = ∂E/∂out_h1 · ∂out_h1/∂net_h1 · ∂net_h1/∂w1 = {r.W1Factors[0]:F9} · {r.W1Factors[1]:F9} · {r.W1Factors[2]:F9} = {r.Gradients[0]:F9}");
+        c.WriteLine("The chain rule");
+        c.WriteLine($"  ∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5 = {r.W5Factors[0]:F9} · {r.W5Factors[1]:F9} · {r.W5Factors[2]:F9} = {r.Gradients[4]:F9}");
+        c.WriteLine($"  ∂E/∂w1 = ∂E/∂out_h1 · ∂out_h1/∂net_h1 · ∂net_h1/∂w1 = {r.W1Factors[0]:F9} · {r.W1Factors[1]:F9} · {r.W1Factors[2]:F9} = {r.Gradients[0]:F9}");
         c.WriteLine();
         var table = new Table().AddColumns("weight", "∂E/∂w", "after one update (η = 0.5)");
         for (var i = 0; i < 8; i++) table.AddRow($"w{i + 1}", $"{r.Gradients[i]:F9}", $"{r.UpdatedWeights[i]:F9}");
-        c.Write(table);
-        c.MarkupLine($"Error after 1 update: {r.ErrorAfter1:F9}");
-        c.MarkupLine($"Error after {r.Updates:N0} updates: {r.ErrorAfter10000:G6}");
+        AnsiConsole.Write(table);
+        c.WriteLine($"Error after 1 update: {r.ErrorAfter1:F9}");
+        c.WriteLine($"Error after {r.Updates:N0} updates: {r.ErrorAfter10000:G6}");
     }
 }
