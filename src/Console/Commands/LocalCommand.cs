@@ -107,6 +107,14 @@ internal static class LocalCommand
     private static async Task<RunCompleted> WatchAsync(RunHandle run, RunSpec spec, DataSet train)
     {
         AnsiConsole.MarkupLine($"Training [bold]{Markup.Escape(spec.Name)}[/]: {train.Count:N0} samples of {train.FeatureCount} features, {spec.Epochs} epochs of batch {spec.BatchSize}");
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            // Not a terminal (a pipe, a log file): one plain line per epoch instead of live bars.
+            return await run.WaitAsync(e =>
+            {
+                if (e is EpochCompleted ep) Console.Out.WriteLine(Describe(ep, spec));
+            });
+        }
         var perEpoch = spec.Epochs <= 200;
         RunCompleted? result = null;
         await AnsiConsole.Progress()
@@ -125,12 +133,12 @@ internal static class LocalCommand
                             task.Increment(1);
                             break;
                         case EpochCompleted ep when perEpoch && task is not null:
-                            task.Description = $"epoch {ep.Epoch}/{spec.Epochs}  train loss {ep.TrainLoss:F4}  test loss {ep.TestLoss:F4}  test accuracy {ep.TestAccuracy:P2}  {ep.SamplesPerSecond:N0} samples/s";
+                            task.Description = Describe(ep, spec);
                             task.StopTask();
                             task = null;
                             break;
                         case EpochCompleted ep when task is not null:
-                            task.Description = $"epoch {ep.Epoch}/{spec.Epochs}  train loss {ep.TrainLoss:F4}  test loss {ep.TestLoss:F4}  test accuracy {ep.TestAccuracy:P2}";
+                            task.Description = Describe(ep, spec);
                             break;
                     }
                 });
@@ -138,4 +146,7 @@ internal static class LocalCommand
             });
         return result!;
     }
+
+    private static string Describe(EpochCompleted e, RunSpec spec) =>
+        $"epoch {e.Epoch}/{spec.Epochs}  train loss {e.TrainLoss:F4}  test loss {e.TestLoss:F4}  test accuracy {e.TestAccuracy:P2}  {e.SamplesPerSecond:N0} samples/s";
 }
