@@ -14,6 +14,8 @@ internal static class Program
             ExampleCommand.Create(),
             ValidateCommand.Create(),
         };
-        return root.Parse(args).InvokeAsync();
+        // Ctrl+C cancels the command's token; a run then finishes its step and saves what it
+        // has, which may take longer than System.CommandLine's default 2 seconds.
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
     }
 }

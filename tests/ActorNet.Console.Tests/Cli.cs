@@ -25,7 +25,12 @@ internal sealed class Cli : IDisposable
 
     public string PathIn(string name) => Path.Combine(WorkDir, name);
 
-    public async Task<(int ExitCode, string Out, string Err)> RunAsync(TimeSpan timeout, params string[] args)
+    public Task<(int ExitCode, string Out, string Err)> RunAsync(TimeSpan timeout, params string[] args) =>
+        RunAsync(timeout, onLine: null, args);
+
+    /// <summary>Runs actornet; <paramref name="onLine"/> sees each stdout line with the process
+    /// (to signal it, say) as it is printed.</summary>
+    public async Task<(int ExitCode, string Out, string Err)> RunAsync(TimeSpan timeout, Action<string, Process>? onLine, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = WorkDir, RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "actornet.dll"));
@@ -34,7 +39,12 @@ internal sealed class Cli : IDisposable
         using var process = Process.Start(psi)!;
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (stdout) stdout.AppendLine(e.Data);
+            onLine?.Invoke(e.Data, process);
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -11,7 +11,9 @@ public sealed class ExampleCommandTests
         using var cli = new Cli();
         var (code, stdout, stderr) = await cli.RunAsync(TimeSpan.FromMinutes(2), "example", "backprop", "--json");
         Assert.True(code == 0, stderr);
-        using var doc = JsonDocument.Parse(stdout.Trim());
+        var lines = stdout.Trim().Split('\n');
+        Assert.True(lines.Length == 1, "stdout should be one JSON line, but was:\n" + stdout);
+        using var doc = JsonDocument.Parse(lines[0]);
         var r = doc.RootElement;
         Near(0.75136507, r.GetProperty("outputs").GetProperty("o1").GetDouble());
         Near(0.772928465, r.GetProperty("outputs").GetProperty("o2").GetDouble());

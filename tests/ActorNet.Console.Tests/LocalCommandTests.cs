@@ -88,3 +88,33 @@ public sealed class LocalCommandTests
         Assert.Contains("layers[0].size: the data have 2 classes, so the last layer needs 2 neurons (or 1), not 3", stderr);
     }
 }
+
+public sealed class LocalCommandInterruptTests
+{
+    [Fact]
+    public async Task Ctrl_C_finishes_the_step_and_stops_cleanly_keeping_what_was_learned()
+    {
+        using var cli = new Cli();
+        var spec = cli.PathIn("long.json");
+        File.WriteAllText(spec, """
+            { "data": { "builtin": "circles", "samples": 400 },
+              "layers": [ { "size": 8, "activation": "tanh" }, { "size": 2, "activation": "softmax" } ],
+              "loss": "softmaxCrossEntropy", "optimizer": { "kind": "adam", "learningRate": 0.01 },
+              "batchSize": 16, "epochs": 100000 }
+            """);
+        var weights = cli.PathIn("partial.json");
+        var signalled = 0;
+        var (code, stdout, stderr) = await cli.RunAsync(TimeSpan.FromMinutes(2), (line, process) =>
+        {
+            // SIGINT, as Ctrl+C sends, once the first epoch is reported.
+            if (line.StartsWith("epoch 2/", StringComparison.Ordinal) && Interlocked.Exchange(ref signalled, 1) == 0)
+                System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString()])!.WaitForExit();
+        }, "local", "--spec", spec, "--save", weights);
+
+        Assert.Equal(1, signalled);
+        Assert.True(code == 130, $"exit code {code}; stderr: {stderr}");
+        Assert.Contains("Stopped after", stdout);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.Equal(2, System.Text.Json.JsonDocument.Parse(File.ReadAllText(weights)).RootElement.GetProperty("layers").GetArrayLength());
+    }
+}

@@ -19,10 +19,13 @@ internal static class ExampleCommand
 
     private static async Task<int> RunAsync(bool json, CancellationToken cancellation)
     {
-        Logging.Configure(new LogSettings { Role = "example" });
-        using var system = Logging.LocalSystem("actornet-example", new LogSettings { Role = "example" });
+        // 10,000 one-sample epochs: their progress is not worth 10,000 log lines.
+        var logs = new LogSettings { Role = "example", Level = Serilog.Events.LogEventLevel.Warning };
+        var result = json ? ResultOutput.Reserve() : Console.Out;
+        Logging.Configure(logs);
+        using var system = Logging.LocalSystem("actornet-example", logs);
         var r = await BackpropExample.RunAsync(system, cancellation);
-        if (json) Console.Out.WriteLine(ToJson(r));
+        if (json) result.WriteLine(ToJson(r));
         else Print(r);
         return 0;
     }

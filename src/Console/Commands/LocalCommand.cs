@@ -45,6 +45,7 @@ internal static class LocalCommand
             return 2;
         }
 
+        var result = json ? ResultOutput.Reserve() : Console.Out;
         var logs = new LogSettings { Role = "local" };
         Logging.Configure(logs);
         using var system = Logging.LocalSystem("actornet-local", logs);
@@ -81,7 +82,7 @@ internal static class LocalCommand
         if (json)
         {
             var totalSeconds = done.Epochs.Sum(e => 1.0 / e.SamplesPerSecond * train.Count);
-            Console.Out.WriteLine(JsonSerializer.Serialize(new
+            result.WriteLine(JsonSerializer.Serialize(new
             {
                 epochs = done.Epochs.Count,
                 trainLoss = last?.TrainLoss,

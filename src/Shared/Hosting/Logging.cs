@@ -47,9 +47,12 @@ public static class Logging
         }
         """);
 
-    /// <summary>An actor system for one process that runs everything locally.</summary>
+    /// <summary>An actor system for one process that runs everything locally. The console
+    /// handles Ctrl+C itself (the run finishes its step and stops), so Akka must not shut the
+    /// system down from the CLR's exit hook before that.</summary>
     public static ActorSystem LocalSystem(string name, LogSettings settings) =>
-        ActorSystem.Create(name, AkkaConfig(settings.Level));
+        ActorSystem.Create(name, ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off")
+            .WithFallback(AkkaConfig(settings.Level)));
 
     private static string AkkaLevel(LogEventLevel level) => level switch
     {
