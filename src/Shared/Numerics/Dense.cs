@@ -56,8 +56,9 @@ public static class Dense
             var lanes = (double)nr / 2;
             var direct = (double)RoundUp(batch, mr) * RoundUp(outputs, nr) * inputs / lanes + (double)outputs * inputs;
             var transposed = (double)RoundUp(outputs, mr) * RoundUp(batch, nr) * inputs / lanes + (double)batch * inputs
-                             + 2.0 * batch * outputs * Math.Ceiling((double)inputs / KC);
-            if (direct <= transposed)
+                             + 2.0 * batch * outputs * Math.Ceiling((double)inputs / KCTransposedC);
+            var useTransposed = ForwardTransposedOverride ?? transposed < direct;
+            if (!useTransposed)
                 Gemm(isa, batch, outputs, inputs, x, inputs, false, w, inputs, true, y, outputs, false);
             else
                 Gemm(isa, outputs, batch, inputs, w, inputs, false, x, inputs, true, y, outputs, true);
@@ -136,6 +137,10 @@ public static class Dense
     /// so that every path is exercised on a machine that has the widest one.</summary>
     [ThreadStatic] internal static Isa? IsaOverride;
 
+    /// <summary>For tests: force <see cref="Forward{T}"/> to compute y directly (false) or as yᵀ
+    /// (true) on this thread, so that both set-ups are checked on every shape.</summary>
+    [ThreadStatic] internal static bool? ForwardTransposedOverride;
+
     private static Isa CurrentIsa
     {
         get
@@ -168,14 +173,22 @@ public static class Dense
     /// it across every B sliver; a B sliver (KC × NR) streams from L2.</summary>
     private const int KC = 256;
 
+    /// <summary>Depth of a block when C is written transposed. Each block ends in a scalar
+    /// scatter of every tile into C, so fewer, deeper blocks pay off there; 512 keeps an A sliver
+    /// (12 KiB float) within L1 still.</summary>
+    private const int KCTransposedC = 512;
+
     /// <summary>Bytes of one packed B block (KC × NC), sized to sit in half of a 1 MiB L2
     /// (Zen 4; 1.25-2 MiB on recent Intel) next to whatever else is there.</summary>
     private const int PackedBBytes = 512 * 1024;
 
-    private static int NC<T>(Isa isa) where T : unmanaged
+    /// <summary>Width of a B block, from the depth actually used: a shallow product (say a
+    /// batch of 64 as the depth of the weight gradients) gets a wide block, so A slivers are
+    /// packed fewer times.</summary>
+    private static int NC<T>(Isa isa, int kc) where T : unmanaged
     {
         var nr = NR<T>(isa);
-        return Math.Max(nr, PackedBBytes / (KC * Unsafe.SizeOf<T>()) / nr * nr);
+        return Math.Max(nr, PackedBBytes / (Math.Max(kc, 1) * Unsafe.SizeOf<T>()) / nr * nr);
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
@@ -212,8 +225,8 @@ public static class Dense
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var nr = NR<T>(isa);
-        var kcMax = BlockSize(k, KC, 1);
-        var ncMax = BlockSize(n, NC<T>(isa), nr);
+        var kcMax = BlockSize(k, cTrans ? KCTransposedC : KC, 1);
+        var ncMax = BlockSize(n, NC<T>(isa, kcMax), nr);
 
         // One per-thread buffer, 64-byte aligned: packed B block, packed A sliver, and an
         // MR × NR tile for edge and transposed stores.
@@ -273,11 +286,31 @@ public static class Dense
     private static unsafe void AddTile<T>(T* c, nint ldc, bool cTrans, T* tile, int nr, int mc, int nc)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (var i = 0; i < mc; i++)
-        for (var j = 0; j < nc; j++)
+        if (cTrans)
         {
-            var at = cTrans ? c + j * ldc + i : c + i * ldc + j;
-            *at += tile[i * nr + j];
+            // Column j of the tile is a contiguous run of mc values in C.
+            if (mc == MR)
+            {
+                for (var j = 0; j < nc; j++, c += ldc, tile++)
+                {
+                    c[0] += tile[0];
+                    c[1] += tile[nr];
+                    c[2] += tile[2 * nr];
+                    c[3] += tile[3 * nr];
+                    c[4] += tile[4 * nr];
+                    c[5] += tile[5 * nr];
+                }
+            }
+            else
+            {
+                for (var j = 0; j < nc; j++, c += ldc, tile++)
+                    for (var i = 0; i < mc; i++) c[i] += tile[i * nr];
+            }
+        }
+        else
+        {
+            for (var i = 0; i < mc; i++, c += ldc, tile += nr)
+                for (var j = 0; j < nc; j++) c[j] += tile[j];
         }
     }
 
@@ -374,7 +407,21 @@ public static class Dense
     /// are then contiguous in memory: MR at a time) and for the last, short sliver.</summary>
     private static unsafe void PackA<T>(T* dst, T* a, nint lda, bool aTrans, int ic, int pc, int mc, int kc) where T : unmanaged
     {
-        if (aTrans)
+        if (aTrans && mc == MR)
+        {
+            var src = a + pc * lda + ic;
+            T* d0 = dst, d1 = d0 + kc, d2 = d1 + kc, d3 = d2 + kc, d4 = d3 + kc, d5 = d4 + kc;
+            for (var p = 0; p < kc; p++, src += lda)
+            {
+                d0[p] = src[0];
+                d1[p] = src[1];
+                d2[p] = src[2];
+                d3[p] = src[3];
+                d4[p] = src[4];
+                d5[p] = src[5];
+            }
+        }
+        else if (aTrans)
         {
             var src = a + pc * lda + ic;
             for (var p = 0; p < kc; p++, src += lda)

@@ -131,15 +131,22 @@ public class DenseTests
         foreach (var isa in Isas())
         {
             using var _ = ForceIsa(isa);
-            var fy = Filled<T>(batch * outputs, T.NaN); // overwritten, whatever was there
+            foreach (var transposed in new[] { false, true })
+            {
+                // Forward can compute y or yᵀ (it picks by cost); check both set-ups.
+                Dense.ForwardTransposedOverride = transposed;
+                var fy = Filled<T>(batch * outputs, T.NaN); // overwritten, whatever was there
+                Dense.Forward<T>(fy, x, w, b, batch, inputs, outputs);
+                AssertClose(y, fy, yScale, tolerance, $"Forward {isa} {(transposed ? "as yT" : "as y")}");
+            }
+
+            Dense.ForwardTransposedOverride = null;
             var fdw = (T[])dw0.Clone();
             var fdb = (T[])db0.Clone();
             var fdx = Filled<T>(batch * inputs, T.NaN);
-            Dense.Forward<T>(fy, x, w, b, batch, inputs, outputs);
             Dense.AccumulateWeightGradients<T>(fdw, fdb, d, x, batch, inputs, outputs);
             Dense.InputGradients<T>(fdx, d, w, batch, inputs, outputs);
 
-            AssertClose(y, fy, yScale, tolerance, $"Forward {isa}");
             AssertClose(dw, fdw, dwScale, tolerance, $"weight gradients {isa}");
             AssertClose(db, fdb, dbScale, tolerance, $"bias gradients {isa}");
             AssertClose(dx, fdx, dxScale, tolerance, $"input gradients {isa}");
@@ -317,7 +324,11 @@ public class DenseTests
 
     private sealed class Restore : IDisposable
     {
-        public void Dispose() => Dense.IsaOverride = null;
+        public void Dispose()
+        {
+            Dense.IsaOverride = null;
+            Dense.ForwardTransposedOverride = null;
+        }
     }
 
     private static void AssertClose<T>(T[] expected, T[] actual, T[] scale, double tolerance, string what)
