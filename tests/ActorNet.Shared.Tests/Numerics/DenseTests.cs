@@ -231,6 +231,34 @@ public class DenseTests
             Assert.True(MemoryMarshal.AsBytes(first.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(Run().AsSpan())));
     }
 
+    [Fact]
+    public void Calls_after_the_first_allocate_nothing()
+    {
+        const int batch = 64, inputs = 784, outputs = 256;
+        var rng = new Rng(14);
+        var x = Random<float>(rng, batch * inputs);
+        var w = Random<float>(rng, outputs * inputs);
+        var b = Random<float>(rng, outputs);
+        var d = Random<float>(rng, batch * outputs);
+        var y = new float[batch * outputs];
+        var dw = new float[outputs * inputs];
+        var db = new float[outputs];
+        var dx = new float[batch * inputs];
+
+        void Run()
+        {
+            Dense.Forward<float>(y, x, w, b, batch, inputs, outputs);
+            Dense.AccumulateWeightGradients<float>(dw, db, d, x, batch, inputs, outputs);
+            Dense.InputGradients<float>(dx, d, w, batch, inputs, outputs);
+        }
+
+        Run(); // the first call on a thread allocates its packing buffer
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Run();
+        Run();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     // ---------------------------------------------------------------------------------------
     // Argument checks, for both classes: each wrongly sized span is named.
 
