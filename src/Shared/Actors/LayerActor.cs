@@ -18,12 +18,13 @@ namespace ActorNet.Actors;
 /// </summary>
 /// <remarks>Micro-batches of a step follow each other through the chain, so this layer may
 /// work on micro-batch m+1 forward while m is on its way back. A forward pass for step t
-/// waits (stashed) until the layer holds parameters of version t.</remarks>
+/// waits (stashed) until the layer holds parameters of version t. A new attempt at a step
+/// (after a worker was lost) discards what the earlier attempt left in flight.</remarks>
 public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static Props Props(Guid runId, int index, LayerShape shape, bool isLast, Loss loss, T[] parameters,
+    public static Props Props(Guid runId, int index, LayerShape shape, bool isLast, Loss loss, T[] parameters, long version,
         IActorRef? next, IActorRef replica, IActorRef shard) =>
-        Akka.Actor.Props.Create(() => new LayerActor<T>(runId, index, shape, isLast, loss, parameters, next, replica, shard));
+        Akka.Actor.Props.Create(() => new LayerActor<T>(runId, index, shape, isLast, loss, parameters, version, next, replica, shard));
 
     private readonly Guid _runId;
     private readonly int _index;
@@ -38,16 +39,18 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
     private readonly T[]?[] _groupSums;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _version;
+    private (long Step, int Attempt) _round = (-1, 0);
     private int _backwardsStarted;
     private int _stepRows;
 
-    public LayerActor(Guid runId, int index, LayerShape shape, bool isLast, Loss loss, T[] parameters,
+    public LayerActor(Guid runId, int index, LayerShape shape, bool isLast, Loss loss, T[] parameters, long version,
         IActorRef? next, IActorRef replica, IActorRef shard)
     {
         _runId = runId;
         _index = index;
         _isLast = isLast;
         _loss = loss;
+        _version = version;
         _next = next;
         _replica = replica;
         _shard = shard;
@@ -71,9 +74,10 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
 
     private void HandleForward(ForwardBatch<T> m)
     {
-        if (m.RunId != _runId || m.Step < _version)
+        if (m.RunId != _runId || m.Step < _version || (m.Step, m.Attempt).CompareTo(_round) < 0)
         {
-            _log.Warning("Layer {Layer}: dropped forward of run {RunId} step {Step} (at version {Version})", _index, m.RunId, m.Step, _version);
+            _log.Warning("Layer {Layer}: dropped forward of run {RunId} step {Step} attempt {Attempt} (at version {Version})",
+                _index, m.RunId, m.Step, m.Attempt, _version);
             return;
         }
         if (m.Step > _version)
@@ -81,15 +85,15 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
             Stash.Stash(); // parameters of version m.Step are on their way
             return;
         }
+        if ((m.Step, m.Attempt) != _round) StartRound(m.Step, m.Attempt);
         _inFlight[m.MicroBatch] = new InFlight(m, Sender, new T[_groups.Length][]);
-        var request = new ComputeGroupOutputs<T>(m.Step, m.MicroBatch, m.Rows, m.Activations);
+        var request = new ComputeGroupOutputs<T>(m.Step, m.Attempt, m.MicroBatch, m.Rows, m.Activations);
         foreach (var g in _groups) g.Tell(request);
     }
 
     private void HandleGroupOutputs(GroupOutputsComputed<T> r)
     {
-        var f = _inFlight[r.MicroBatch];
-        if (!f.Collect(r.Group, r.Outputs)) return;
+        if (!Current(r.Step, r.Attempt, r.MicroBatch, out var f) || !f.Collect(r.Group, r.Outputs)) return;
         var m = f.Forward;
         var a = _core.Activate(m.MicroBatch, _core.Join(f.Parts!, m.Rows), m.Rows);
         if (!_isLast)
@@ -98,15 +102,15 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
             return;
         }
         var (delta, lossSum, correct) = _core.Output(m.MicroBatch, _loss, m.Targets, m.Labels, m.Rows);
-        _replica.Tell(new MicroBatchLossComputed(_runId, m.Step, m.MicroBatch, m.Rows, lossSum, correct));
+        _replica.Tell(new MicroBatchLossComputed(_runId, m.Step, m.Attempt, m.MicroBatch, m.Rows, lossSum, correct));
         StartBackward(f, delta);
     }
 
     private void HandleBackward(BackwardBatch<T> m)
     {
-        if (m.RunId != _runId || !_inFlight.TryGetValue(m.MicroBatch, out var f) || f.Forward.Step != m.Step)
+        if (m.RunId != _runId || !Current(m.Step, m.Attempt, m.MicroBatch, out var f))
         {
-            _log.Warning("Layer {Layer}: dropped backward of run {RunId} step {Step}", _index, m.RunId, m.Step);
+            _log.Warning("Layer {Layer}: dropped backward of run {RunId} step {Step} attempt {Attempt}", _index, m.RunId, m.Step, m.Attempt);
             return;
         }
         StartBackward(f, _core.Delta(m.MicroBatch, m.OutputGradient, m.Rows));
@@ -121,18 +125,18 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
         // M-th to start backward is the step's last.
         var last = f.LastOfStep = ++_backwardsStarted == m.MicroBatches;
         for (var g = 0; g < _groups.Length; g++)
-            _groups[g].Tell(new ComputeGroupGradients<T>(m.Step, m.MicroBatch, m.Rows, _core.Slice(delta, g, m.Rows), _index > 0, last));
+            _groups[g].Tell(new ComputeGroupGradients<T>(m.Step, m.Attempt, m.MicroBatch, m.Rows, _core.Slice(delta, g, m.Rows), _index > 0, last));
     }
 
     private void HandleGroupGradients(GroupGradientsComputed<T> r)
     {
-        var f = _inFlight[r.MicroBatch];
+        if (!Current(r.Step, r.Attempt, r.MicroBatch, out var f)) return;
         if (r.GradientSum is not null) _groupSums[r.Group] = r.GradientSum;
         if (!f.Collect(r.Group, r.InputDelta)) return;
         var m = f.Forward;
         _inFlight.Remove(r.MicroBatch);
         if (_index > 0)
-            f.Previous.Tell(new BackwardBatch<T>(_runId, m.Step, m.MicroBatch, m.Rows, LayerCore<T>.SumInOrder(f.Parts!)));
+            f.Previous.Tell(new BackwardBatch<T>(_runId, m.Step, m.Attempt, m.MicroBatch, m.Rows, LayerCore<T>.SumInOrder(f.Parts!)));
         // Groups answer in order, so when the step's last micro-batch is complete every
         // group has sent its gradient sum (an earlier micro-batch may complete after group 0's sum is in).
         if (f.LastOfStep) SendGradients(m);
@@ -147,7 +151,7 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
             gradient = new T[_core.Shape.ParameterCount];
             for (var g = 0; g < _groups.Length; g++) NeuronGroup<T>.Scatter(_core.Shape, g, _groupSums[g], gradient);
         }
-        _shard.Tell(new LayerGradientsComputed<T>(_runId, m.Step, _index, m.Part, m.Parts, _stepRows, gradient));
+        _shard.Tell(new LayerGradientsComputed<T>(_runId, m.Step, m.Attempt, _index, m.Part, m.Parts, _stepRows, gradient));
         Array.Clear(_groupSums);
         _backwardsStarted = 0;
         _stepRows = 0;
@@ -160,6 +164,23 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
         var use = new UseParameters<T>(m.Version, m.Parameters);
         foreach (var g in _groups) g.Tell(use);
         Stash.UnstashAll();
+    }
+
+    /// <summary>A new step, or a new attempt at one: nothing of an earlier one survives.</summary>
+    private void StartRound(long step, int attempt)
+    {
+        _round = (step, attempt);
+        _inFlight.Clear();
+        _core.Reset();
+        Array.Clear(_groupSums);
+        _backwardsStarted = 0;
+        _stepRows = 0;
+    }
+
+    private bool Current(long step, int attempt, int microBatch, out InFlight f)
+    {
+        f = null!;
+        return (step, attempt) == _round && _inFlight.TryGetValue(microBatch, out f!);
     }
 
     /// <summary>A micro-batch between its forward and the end of its backward.</summary>

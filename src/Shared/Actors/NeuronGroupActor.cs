@@ -14,6 +14,7 @@ public sealed class NeuronGroupActor<T> : ReceiveActor where T : unmanaged, IFlo
         Akka.Actor.Props.Create(() => new NeuronGroupActor<T>(shape, group, parameters));
 
     private readonly NeuronGroup<T> _group;
+    private (long Step, int Attempt) _round = (-1, 0);
 
     public NeuronGroupActor(LayerShape shape, int group, T[] parameters)
     {
@@ -23,13 +24,20 @@ public sealed class NeuronGroupActor<T> : ReceiveActor where T : unmanaged, IFlo
         Receive<UseParameters<T>>(m => _group.SetParameters(m.Parameters));
     }
 
-    private void HandleOutputs(ComputeGroupOutputs<T> m) =>
-        Sender.Tell(new GroupOutputsComputed<T>(m.Step, m.MicroBatch, _group.Group, _group.Forward(m.MicroBatch, m.Input, m.Rows)));
+    private void HandleOutputs(ComputeGroupOutputs<T> m)
+    {
+        if ((m.Step, m.Attempt) != _round)
+        {
+            _group.Reset(); // whatever an abandoned attempt left behind
+            _round = (m.Step, m.Attempt);
+        }
+        Sender.Tell(new GroupOutputsComputed<T>(m.Step, m.Attempt, m.MicroBatch, _group.Group, _group.Forward(m.MicroBatch, m.Input, m.Rows)));
+    }
 
     private void HandleGradients(ComputeGroupGradients<T> m)
     {
         var dx = _group.Backward(m.MicroBatch, m.Delta, m.Rows, m.WantInputDelta);
         var sum = m.LastOfStep ? _group.TakeGradients() : null;
-        Sender.Tell(new GroupGradientsComputed<T>(m.Step, m.MicroBatch, _group.Group, dx, sum));
+        Sender.Tell(new GroupGradientsComputed<T>(m.Step, m.Attempt, m.MicroBatch, _group.Group, dx, sum));
     }
 }

@@ -16,8 +16,8 @@ namespace ActorNet.Actors;
 /// </summary>
 public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static Props Props(Guid runId, ModelLayout layout, Loss loss, int microBatches, DataSet train, T[][] parameters, IReadOnlyList<IActorRef> shards) =>
-        Akka.Actor.Props.Create(() => new ReplicaActor<T>(runId, layout, loss, microBatches, train, parameters, shards));
+    public static Props Props(Guid runId, ModelLayout layout, Loss loss, int microBatches, DataSet train, T[][] parameters, long version, IReadOnlyList<IActorRef> shards) =>
+        Akka.Actor.Props.Create(() => new ReplicaActor<T>(runId, layout, loss, microBatches, train, parameters, version, shards));
 
     private readonly Guid _runId;
     private readonly int _outputs;
@@ -26,7 +26,7 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
     private readonly IActorRef[] _layers;
     private StepInProgress? _step;
 
-    public ReplicaActor(Guid runId, ModelLayout layout, Loss loss, int microBatches, DataSet train, T[][] parameters, IReadOnlyList<IActorRef> shards)
+    public ReplicaActor(Guid runId, ModelLayout layout, Loss loss, int microBatches, DataSet train, T[][] parameters, long version, IReadOnlyList<IActorRef> shards)
     {
         _runId = runId;
         _outputs = layout.Outputs;
@@ -38,7 +38,7 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
         {
             var isLast = i == layout.Layers.Count - 1;
             next = _layers[i] = Context.ActorOf(
-                LayerActor<T>.Props(runId, i, layout.Layers[i], isLast, loss, parameters[i], next, Self, shards[i]), $"layer-{i}");
+                LayerActor<T>.Props(runId, i, layout.Layers[i], isLast, loss, parameters[i], version, next, Self, shards[i]), $"layer-{i}");
         }
 
         Receive<ComputeGradients>(HandleCompute);
@@ -59,18 +59,18 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
         {
             var (start, count) = Batches.Piece(rows, micro, k);
             var (x, targets, labels) = Batches.Gather<T>(_train, m.Indices.AsSpan(start, count), _outputs);
-            _layers[0].Tell(new ForwardBatch<T>(_runId, m.Step, m.Part, m.Parts, k, micro, count, x, targets, labels));
+            _layers[0].Tell(new ForwardBatch<T>(_runId, m.Step, m.Attempt, m.Part, m.Parts, k, micro, count, x, targets, labels));
         }
     }
 
     private void HandleLoss(MicroBatchLossComputed m)
     {
-        if (_step is not { } s || m.RunId != _runId || m.Step != s.Request.Step) return;
+        if (_step is not { } s || m.RunId != _runId || m.Step != s.Request.Step || m.Attempt != s.Request.Attempt) return;
         s.LossSum += m.LossSum;
         s.Correct += m.Correct;
         s.Rows += m.Rows;
         if (++s.Received < s.MicroBatches) return;
-        s.ReplyTo.Tell(new PartLossComputed(_runId, s.Request.Step, s.Request.Part, s.Rows, s.LossSum, s.Correct));
+        s.ReplyTo.Tell(new PartLossComputed(_runId, s.Request.Step, s.Request.Attempt, s.Request.Part, s.Rows, s.LossSum, s.Correct));
         _step = null;
     }
 

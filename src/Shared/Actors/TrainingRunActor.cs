@@ -10,16 +10,25 @@ using Akka.Event;
 namespace ActorNet.Actors;
 
 /// <summary>Everything a run actor starts from.</summary>
-/// <param name="Workers">model replicas that share each step (data parallelism)</param>
+/// <param name="Workers">worker actors to ask for replicas at the start (more may come with <see cref="AddWorker"/>)</param>
+/// <param name="BaseDirectory">folder relative data paths in the spec start from</param>
 /// <param name="Trace">also send <see cref="StepTraced"/> after every step</param>
-public sealed record RunSetup<T>(Guid RunId, RunSpec Spec, ModelLayout Layout, DataSet Train, DataSet Test, T[][] InitialParameters,
-    int Workers, bool Trace, IActorRef Listener);
+/// <param name="MinWorkers">replicas the first step waits for (so that a run repeats exactly, it always starts on as many)</param>
+/// <param name="FailWhenNoWorkers">fail the run when every worker asked refused (local mode); a cluster run waits for more</param>
+public sealed record RunSetup<T>(Guid RunId, RunSpec Spec, string? BaseDirectory, ModelLayout Layout, DataCache.Entry Data, T[][] InitialParameters,
+    IReadOnlyList<IActorRef> Workers, bool Trace, IActorRef Listener, bool FailWhenNoWorkers = true, int MinWorkers = 1);
+
+/// <summary>Membership → run: a worker that may host a replica of this run.</summary>
+public sealed record AddWorker(IActorRef Worker) : IActorNetMessage;
 
 /// <summary>
-/// One training run: owns the schedule, starts each step by giving every replica its
-/// contiguous slice of the global batch, and commits the step once every parameter shard
-/// has applied it and every replica has reported its loss. Tells the listener about steps,
-/// epochs (with test metrics) and the end of the run.
+/// One training run: owns the schedule and the parameter shards, asks workers for model
+/// replicas, starts each step by giving every replica its contiguous slice of the global
+/// batch (in a stable order: the order replicas joined), and commits the step once every
+/// shard has applied it and every replica has reported its loss. A replica that joins
+/// takes part from the next step, with the current parameters; one that is lost mid-step
+/// costs that step a new attempt without it. Tells the listener about steps, epochs (with
+/// test metrics) and the end of the run.
 /// </summary>
 public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -28,14 +37,20 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
     private readonly RunSetup<T> _setup;
     private readonly RunSchedule _schedule;
     private readonly IActorRef[] _shards;
-    private readonly IActorRef[] _replicas;
+    private readonly List<IActorRef> _replicas = [];
+    private readonly List<(string Worker, IActorRef Replica)> _joining = [];
     private readonly T[][] _parameters;
     private readonly T[][] _averageGradients;
     private readonly List<EpochCompleted> _epochs = [];
     private readonly Stopwatch _epochClock = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string _specJson;
+    private readonly HashSet<IActorRef> _askedWorkers = [];
+    private readonly List<string> _refusals = [];
     private long _step;
-    private int _parts;
+    private int _attempt;
+    private bool _stepInProgress;
+    private IActorRef[] _stepParts = [];
     private int _applied;
     private int _reported;
     private StepTotals _stepTotals;
@@ -46,9 +61,10 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
     {
         _setup = setup;
         var spec = setup.Spec;
-        _schedule = new RunSchedule(setup.Train.Count, spec.BatchSize, spec.Epochs, spec.Seed);
+        _specJson = RunSpecWriter.ToJson(spec);
+        _schedule = new RunSchedule(setup.Data.Train.Count, spec.BatchSize, spec.Epochs, spec.Seed);
         var layers = setup.Layout.Layers;
-        _parameters = setup.InitialParameters;
+        _parameters = (T[][])setup.InitialParameters.Clone();
         _averageGradients = new T[layers.Count][];
         _shards = new IActorRef[layers.Count];
         for (var i = 0; i < layers.Count; i++)
@@ -56,20 +72,19 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
             var shard = new ParameterShard<T>(i, layers[i], setup.InitialParameters[i], spec.Optimizer, spec.TrainBiases);
             _shards[i] = Context.ActorOf(ParameterShardActor<T>.Props(setup.RunId, shard, Self), $"shard-{i}");
         }
-        _replicas = new IActorRef[setup.Workers];
-        for (var k = 0; k < setup.Workers; k++)
-            _replicas[k] = Context.ActorOf(ReplicaActor<T>.Props(setup.RunId, setup.Layout, spec.Loss, spec.MicroBatches, setup.Train, setup.InitialParameters, _shards), $"replica-{k}");
-        var use = new UseReplicas(setup.RunId, _replicas);
-        foreach (var s in _shards) s.Tell(use);
 
+        Receive<AddWorker>(m => AskForReplica(m.Worker));
+        Receive<ReplicaStarted>(HandleReplicaStarted);
+        Receive<ReplicaRefused>(HandleReplicaRefused);
+        Receive<Terminated>(HandleTerminated);
         Receive<ShardStepApplied<T>>(HandleApplied);
         Receive<PartLossComputed>(HandlePartLoss);
         Receive<ShardStepFailed>(HandleFailed);
         Receive<StopRun>(m => _stopRequested |= m.RunId == setup.RunId);
     }
 
-    /// <summary>Any exception in a shard, replica, layer or group ends the run as failed: a
-    /// restarted actor would have lost its part of the step, and guessing would break exactness.</summary>
+    /// <summary>An exception in a shard ends the run as failed: a restarted shard would have
+    /// lost its parameters or its part of the step, and guessing would break exactness.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
     {
         _log.Error(e, "Run {RunId}: an actor failed at step {Step}", _setup.RunId, _step);
@@ -79,25 +94,104 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
 
     protected override void PreStart()
     {
-        _log.Info("Run {RunId} ({Name}): {Parameters} parameters, {TrainSamples} training samples, {Steps} steps on {Replicas} replica(s)",
-            [_setup.RunId, _setup.Spec.Name, _setup.Layout.ParameterCount, _setup.Train.Count, _schedule.TotalSteps, _setup.Workers]);
+        _log.Info("Run {RunId} ({Name}): {Parameters} parameters, {TrainSamples} training samples, {Steps} steps",
+            [_setup.RunId, _setup.Spec.Name, _setup.Layout.ParameterCount, _setup.Data.Train.Count, _schedule.TotalSteps]);
+        foreach (var w in _setup.Workers) AskForReplica(w);
         _epochClock.Start();
-        StartStep(0);
+    }
+
+    private void AskForReplica(IActorRef worker)
+    {
+        var version = _step; // the parameters below are the result of _step updates
+        _askedWorkers.Add(worker);
+        worker.Tell(new StartReplica<T>(_setup.RunId, _specJson, _setup.BaseDirectory, _setup.Data.Train.Count, _setup.Data.TrainSha256,
+            version, (T[][])_parameters.Clone(), _shards)); // a copy: _parameters' entries are replaced as steps apply
+    }
+
+    private void HandleReplicaStarted(ReplicaStarted m)
+    {
+        if (m.RunId != _setup.RunId) return;
+        Context.Watch(m.Replica);
+        _joining.Add((m.Worker, m.Replica));
+        _log.Info("Run {RunId}: replica on {Worker} joins from the next step", _setup.RunId, m.Worker);
+        var enough = _step > 0 || _replicas.Count + _joining.Count >= Math.Min(_setup.MinWorkers, _askedWorkers.Count - _refusals.Count);
+        if (!_stepInProgress && enough) StartStep(_step);
+    }
+
+    private void HandleReplicaRefused(ReplicaRefused m)
+    {
+        if (m.RunId != _setup.RunId) return;
+        _log.Warning("Run {RunId}: worker {Worker} left out: {Reason}", _setup.RunId, m.Worker, m.Reason);
+        _setup.Listener.Tell(new WorkerLeftOut(_setup.RunId, m.Worker, m.Reason));
+        _refusals.Add($"{m.Worker}: {m.Reason}");
+        // Every worker asked said no and none is left: with no one to train, the run fails
+        // (a cluster run whose workers may yet join is given more with AddWorker first).
+        if (_refusals.Count >= _askedWorkers.Count && _replicas.Count == 0 && _joining.Count == 0 && _setup.FailWhenNoWorkers)
+            HandleFailed(new ShardStepFailed(_setup.RunId, _step, -1, "no worker can take part: " + string.Join("; ", _refusals)));
+        else if (!_stepInProgress && _step == 0 && _joining.Count > 0 && _joining.Count >= _askedWorkers.Count - _refusals.Count)
+            StartStep(0); // the workers still to answer have all refused: start with those that did not
+    }
+
+    private void HandleTerminated(Terminated t)
+    {
+        _joining.RemoveAll(j => j.Replica.Equals(t.ActorRef));
+        if (!_replicas.Remove(t.ActorRef)) return;
+        _log.Warning("Run {RunId}: lost replica {Replica}; {Left} left", _setup.RunId, t.ActorRef.Path, _replicas.Count);
+        UseReplicas();
+        if (_stepInProgress && Array.IndexOf(_stepParts, t.ActorRef) >= 0)
+        {
+            // Its slice of this step is lost with it: try the step again without it. Parts
+            // of the abandoned attempt that still arrive are dropped by (step, attempt).
+            _attempt++;
+            StartStep(_step);
+        }
     }
 
     private void StartStep(long step)
     {
+        if (_step != step) _attempt = 0;
         _step = step;
+        AdmitJoiningReplicas();
+        if (_replicas.Count == 0)
+        {
+            _stepInProgress = false; // wait for a replica (HandleReplicaStarted starts the step)
+            return;
+        }
+        _stepInProgress = true;
         _applied = 0;
         _reported = 0;
         _stepTotals = default;
         var indices = _schedule.Indices(step);
-        _parts = Math.Min(_replicas.Length, indices.Length);
-        for (var k = 0; k < _parts; k++)
+        var parts = Math.Min(_replicas.Count, indices.Length);
+        _stepParts = _replicas.Take(parts).ToArray();
+        for (var k = 0; k < parts; k++)
         {
-            var (start, count) = Batches.Piece(indices.Length, _parts, k);
-            _replicas[k].Tell(new ComputeGradients(_setup.RunId, step, k, _parts, indices.Slice(start, count).ToArray()));
+            var (start, count) = Batches.Piece(indices.Length, parts, k);
+            _stepParts[k].Tell(new ComputeGradients(_setup.RunId, step, _attempt, k, parts, indices.Slice(start, count).ToArray()));
         }
+    }
+
+    /// <summary>Replicas that joined since the last step start now, with the current
+    /// parameters (they may have been built from older ones).</summary>
+    private void AdmitJoiningReplicas()
+    {
+        if (_joining.Count == 0) return;
+        // Joiners line up by worker name, not by who answered first: the order of parts is
+        // the order of summation, and a run must repeat bit for bit.
+        foreach (var (_, r) in _joining.OrderBy(j => j.Worker, StringComparer.Ordinal))
+        {
+            for (var l = 0; l < _parameters.Length; l++)
+                r.Tell(new ParametersUpdated<T>(_setup.RunId, _step, l, _parameters[l]));
+            _replicas.Add(r);
+        }
+        _joining.Clear();
+        UseReplicas();
+    }
+
+    private void UseReplicas()
+    {
+        var use = new UseReplicas(_setup.RunId, _replicas.ToArray());
+        foreach (var s in _shards) s.Tell(use);
     }
 
     private void HandleApplied(ShardStepApplied<T> m)
@@ -111,7 +205,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
 
     private void HandlePartLoss(PartLossComputed m)
     {
-        if (m.RunId != _setup.RunId || m.Step != _step) return;
+        if (m.RunId != _setup.RunId || m.Step != _step || m.Attempt != _attempt) return;
         _stepTotals = _stepTotals.Add(m.Rows, m.LossSum, m.Correct);
         _reported++;
         TryCommit();
@@ -126,7 +220,8 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
 
     private void TryCommit()
     {
-        if (_applied < _shards.Length || _reported < _parts) return;
+        if (!_stepInProgress || _applied < _shards.Length || _reported < _stepParts.Length) return;
+        _stepInProgress = false;
         var (epoch, position) = _schedule.Locate(_step);
         var listener = _setup.Listener;
         listener.Tell(new StepCompleted(_setup.RunId, _step, epoch + 1, position + 1, _schedule.StepsPerEpoch,
@@ -151,7 +246,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
     private void CompleteEpoch(int epoch)
     {
         var seconds = _epochClock.Elapsed.TotalSeconds;
-        var (testLoss, testAccuracy) = Inference.Evaluate<T>(_setup.Layout, _parameters, _setup.Spec.Loss, _setup.Test);
+        var (testLoss, testAccuracy) = Inference.Evaluate<T>(_setup.Layout, _parameters, _setup.Spec.Loss, _setup.Data.Test);
         var e = new EpochCompleted(_setup.RunId, epoch, _epochTotals.LossSum / _epochTotals.Rows, (double)_epochTotals.Correct / _epochTotals.Rows,
             testLoss, testAccuracy, _epochTotals.Rows / Math.Max(seconds, 1e-9));
         _epochs.Add(e);

@@ -25,3 +25,6 @@ public sealed record RunFailed(Guid RunId, long Step, string Reason) : IActorNet
 
 /// <summary>Ask a run to stop after the step in progress; it answers with RunCompleted (Cancelled).</summary>
 public sealed record StopRun(Guid RunId) : IActorNetMessage;
+
+/// <summary>A worker takes no part in the run, and why (its data differ, it cannot read them).</summary>
+public sealed record WorkerLeftOut(Guid RunId, string Worker, string Reason) : IActorNetMessage;

@@ -8,14 +8,14 @@ namespace ActorNet.Protocol;
 /// <summary>Run → replica: compute the gradients of these training samples for step
 /// <paramref name="Step"/>. <paramref name="Part"/> is this replica's slot among the
 /// <paramref name="Parts"/> that share the step (shards add parts in slot order).</summary>
-public sealed record ComputeGradients(Guid RunId, long Step, int Part, int Parts, int[] Indices) : IActorNetMessage;
+public sealed record ComputeGradients(Guid RunId, long Step, int Attempt, int Part, int Parts, int[] Indices) : IActorNetMessage;
 
 /// <summary>Layer actor → its parameter shard: the gradient of this layer summed over one
 /// part's samples (not divided), laid out like the parameters ([W | b]).</summary>
-public sealed record LayerGradientsComputed<T>(Guid RunId, long Step, int Layer, int Part, int Parts, int Rows, T[] Gradients) : IActorNetMessage;
+public sealed record LayerGradientsComputed<T>(Guid RunId, long Step, int Attempt, int Layer, int Part, int Parts, int Rows, T[] Gradients) : IActorNetMessage;
 
 /// <summary>Replica → run: one part's loss summed over its samples, and how many it got right.</summary>
-public sealed record PartLossComputed(Guid RunId, long Step, int Part, int Rows, double LossSum, int Correct) : IActorNetMessage;
+public sealed record PartLossComputed(Guid RunId, long Step, int Attempt, int Part, int Rows, double LossSum, int Correct) : IActorNetMessage;
 
 /// <summary>Shard → replica (which hands it to its layer actor): the layer's parameters after
 /// <paramref name="Version"/> updates; the forward pass of step t uses version t.</summary>

@@ -36,13 +36,13 @@ public static class BackpropExample
     public static async Task<BackpropReport> RunAsync(ActorSystem system, CancellationToken cancellation = default)
     {
         var spec = Spec();
-        var data = InlineData.From(spec.Data);
+        var data = DataCache.Get(spec.Data, spec.Seed, baseDirectory: null).Train;
         var layout = ModelLayout.From(spec, data.FeatureCount);
         var initial = layout.InitialParameters<double>(spec);
 
         StepTraced? first = null;
         double errorAfter1 = double.NaN;
-        var run = LocalTraining.Start(system, spec, data, data, workers: 1, trace: true);
+        var run = LocalTraining.Start(system, spec, trace: true);
         var done = await run.WaitAsync(e =>
         {
             if (e is StepTraced { Step: 0 } t) first = t;

@@ -13,7 +13,7 @@ public sealed class RunHandle(Guid runId, IActorRef run, ChannelReader<IActorNet
 {
     public Guid RunId { get; } = runId;
 
-    /// <summary>Every StepCompleted, StepTraced and EpochCompleted, ending with one RunCompleted or RunFailed.</summary>
+    /// <summary>Every StepCompleted, StepTraced, EpochCompleted and WorkerLeftOut, ending with one RunCompleted or RunFailed.</summary>
     public ChannelReader<IActorNetMessage> Events { get; } = events;
 
     /// <summary>Ask the run to stop after the step in progress.</summary>
@@ -41,42 +41,45 @@ public sealed class RunFailedException(RunFailed failure) : Exception($"run fail
     public RunFailed Failure { get; } = failure;
 }
 
-/// <summary>Starts runs inside one actor system: the same run, shard, replica, layer and
-/// group actors a cluster uses, all in this process.</summary>
+/// <summary>Runs inside one actor system: the very run, shard, worker, replica, layer and
+/// group actors a cluster uses, with the workers in this process.</summary>
 public static class LocalTraining
 {
-    public static RunHandle Start(ActorSystem system, RunSpec spec, DataSet train, DataSet test, int workers = 1, bool trace = false)
+    /// <param name="baseDirectory">folder relative data paths in the spec start from</param>
+    public static RunHandle Start(ActorSystem system, RunSpec spec, string? baseDirectory = null, int workers = 1, bool trace = false)
     {
         if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), workers, "a run needs at least one worker");
-        if (Batches.CheckOutputs(train, spec.Layers[^1].Size) is { } problem)
+        var data = DataCache.Get(spec.Data, spec.Seed, baseDirectory);
+        if (Batches.CheckOutputs(data.Train, spec.Layers[^1].Size) is { } problem)
             throw new RunSpecException(spec.Name, [$"layers[{spec.Layers.Count - 1}].size: {problem}"]);
         var runId = Guid.NewGuid();
+        var workerRefs = Enumerable.Range(0, workers)
+            .Select(k => system.ActorOf(WorkerActor.Props(), $"worker-{runId:N}-{k:D3}")).ToArray();
         var channel = Channel.CreateUnbounded<IActorNetMessage>(new UnboundedChannelOptions { SingleReader = true });
-        var listener = system.ActorOf(Props.Create(() => new ChannelWriterActor(channel.Writer)), $"watch-{runId:N}");
-        var layout = ModelLayout.From(spec, train.FeatureCount);
+        var listener = system.ActorOf(Props.Create(() => new ChannelWriterActor(channel.Writer, workerRefs)), $"watch-{runId:N}");
+        var layout = ModelLayout.From(spec, data.Train.FeatureCount);
         var run = spec.Precision == Precision.Float64
-            ? system.ActorOf(TrainingRunActor<double>.Props(Setup<double>(runId, spec, layout, train, test, workers, trace, listener)), $"run-{runId:N}")
-            : system.ActorOf(TrainingRunActor<float>.Props(Setup<float>(runId, spec, layout, train, test, workers, trace, listener)), $"run-{runId:N}");
+            ? system.ActorOf(TrainingRunActor<double>.Props(Setup<double>()), $"run-{runId:N}")
+            : system.ActorOf(TrainingRunActor<float>.Props(Setup<float>()), $"run-{runId:N}");
         return new RunHandle(runId, run, channel.Reader);
+
+        RunSetup<T> Setup<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            new(runId, spec, baseDirectory, layout, data, layout.InitialParameters<T>(spec), workerRefs, trace, listener, FailWhenNoWorkers: true, MinWorkers: workers);
     }
 
-    private static RunSetup<T> Setup<T>(Guid runId, RunSpec spec, ModelLayout layout, DataSet train, DataSet test, int workers, bool trace, IActorRef listener)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        new(runId, spec, layout, train, test, layout.InitialParameters<T>(spec), workers, trace, listener);
-
-    /// <summary>Passes a run's events to a channel; stops itself after the last one.</summary>
+    /// <summary>Passes a run's events to a channel; after the last one, stops the run's local
+    /// workers and itself.</summary>
     private sealed class ChannelWriterActor : ReceiveActor
     {
-        public ChannelWriterActor(ChannelWriter<IActorNetMessage> writer)
+        public ChannelWriterActor(ChannelWriter<IActorNetMessage> writer, IActorRef[] workers)
         {
             Receive<IActorNetMessage>(m =>
             {
                 writer.TryWrite(m);
-                if (m is RunCompleted or RunFailed)
-                {
-                    writer.TryComplete();
-                    Context.Stop(Self);
-                }
+                if (m is not (RunCompleted or RunFailed)) return;
+                writer.TryComplete();
+                foreach (var w in workers) w.Tell(PoisonPill.Instance);
+                Context.Stop(Self);
             });
         }
     }

@@ -76,6 +76,14 @@ public sealed class NeuronGroup<T> where T : unmanaged, IFloatingPointIeee754<T>
         return g;
     }
 
+    /// <summary>Forgets the micro-batches in flight and the partial gradient sum (a step
+    /// abandoned part-way, to be tried again).</summary>
+    public void Reset()
+    {
+        _inputs.Clear();
+        Array.Clear(_gradients);
+    }
+
     /// <summary>Copies a group's gradients ([W_g | b_g]) into the layer's buffer ([W | b]).</summary>
     public static void Scatter(LayerShape shape, int group, ReadOnlySpan<T> groupGradients, Span<T> layerGradients)
     {

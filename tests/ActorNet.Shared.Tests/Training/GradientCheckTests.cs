@@ -1,3 +1,4 @@
+using ActorNet.Data;
 using ActorNet.Model;
 using ActorNet.Numerics;
 using ActorNet.Training;
@@ -33,8 +34,9 @@ public sealed class GradientCheckTests : Akka.TestKit.Xunit2.TestKit
         {
             BatchSize = rows,
             Optimizer = new OptimizerSettings(OptimizerKind.Sgd, 0.0),
+            Data = TestRuns.RandomData(rows, inputs, outputs, loss, seed: 11),
         };
-        var data = TestRuns.RandomData(rows, inputs, outputs, loss, seed: 11);
+        var data = DataCache.Get(spec.Data, spec.Seed, null).Train;
         var layout = ModelLayout.From(spec, inputs);
         var parameters = layout.InitialParameters<double>(spec);
         // Biases away from zero, so that their gradients are not trivially small.
@@ -43,7 +45,7 @@ public sealed class GradientCheckTests : Akka.TestKit.Xunit2.TestKit
             for (var i = s.WeightCount; i < p.Length; i++) p[i] = rng.NextDouble(-0.5, 0.5);
         var explicitSpec = WithExplicitValues(spec, layout, parameters);
 
-        var (_, traces, _) = await TestRuns.TrainAsync(Sys, explicitSpec, data, trace: true);
+        var (_, traces, _) = await TestRuns.TrainAsync(Sys, explicitSpec, trace: true);
         var analytic = traces[0].AverageGradients;
 
         var (x, targets, _) = Batches.Gather<double>(data, Enumerable.Range(0, rows).ToArray(), outputs);

@@ -15,9 +15,10 @@ public sealed class SplitInvarianceTests : Akka.TestKit.Xunit2.TestKit
             BatchSize = 20,
             MicroBatches = microBatches,
             Epochs = 3,
+            Data = Data,
         };
 
-    private static readonly ActorNet.Data.DataSet Data = TestRuns.RandomData(60, 4, 3, Loss.SoftmaxCrossEntropy, seed: 21);
+    private static readonly ActorNet.Model.DataSpec Data = TestRuns.RandomData(60, 4, 3, Loss.SoftmaxCrossEntropy, seed: 21);
 
     [Theory]
     [InlineData(3, 2, 1)]
@@ -25,8 +26,8 @@ public sealed class SplitInvarianceTests : Akka.TestKit.Xunit2.TestKit
     [InlineData(7, 5, 3)]
     public async Task Groups_and_micro_batches_give_the_plain_gradients(int groups1, int groups2, int microBatches)
     {
-        var (_, plain, _) = await TestRuns.TrainAsync(Sys, Spec(1, 1, 1), Data, trace: true);
-        var (_, split, _) = await TestRuns.TrainAsync(Sys, Spec(groups1, groups2, microBatches), Data, trace: true);
+        var (_, plain, _) = await TestRuns.TrainAsync(Sys, Spec(1, 1, 1), trace: true);
+        var (_, split, _) = await TestRuns.TrainAsync(Sys, Spec(groups1, groups2, microBatches), trace: true);
 
         Assert.Equal(plain.Count, split.Count);
         for (var s = 0; s < plain.Count; s++)
@@ -39,10 +40,10 @@ public sealed class SplitInvarianceTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task One_two_and_three_workers_give_the_same_losses()
     {
-        var (one, _, _) = await TestRuns.TrainAsync(Sys, Spec(1, 1, 1), Data, workers: 1);
+        var (one, _, _) = await TestRuns.TrainAsync(Sys, Spec(1, 1, 1), workers: 1);
         foreach (var workers in new[] { 2, 3 })
         {
-            var (many, _, _) = await TestRuns.TrainAsync(Sys, Spec(1, 1, 1), Data, workers: workers);
+            var (many, _, _) = await TestRuns.TrainAsync(Sys, Spec(1, 1, 1), workers: workers);
             Assert.Equal(one.Epochs.Count, many.Epochs.Count);
             for (var e = 0; e < one.Epochs.Count; e++)
             {
@@ -57,8 +58,8 @@ public sealed class SplitInvarianceTests : Akka.TestKit.Xunit2.TestKit
     public async Task The_same_settings_twice_give_bit_identical_weights()
     {
         var spec = Spec(3, 2, 2);
-        var (first, _, _) = await TestRuns.TrainAsync(Sys, spec, Data, workers: 2);
-        var (second, _, _) = await TestRuns.TrainAsync(Sys, spec, Data, workers: 2);
+        var (first, _, _) = await TestRuns.TrainAsync(Sys, spec, workers: 2);
+        var (second, _, _) = await TestRuns.TrainAsync(Sys, spec, workers: 2);
         Assert.Equal(first.Parameters.Length, second.Parameters.Length);
         for (var l = 0; l < first.Parameters.Length; l++)
             Assert.Equal(first.Parameters[l], second.Parameters[l]); // exact equality, element by element

@@ -11,11 +11,11 @@ namespace ActorNet.Tests.Training;
 internal static class TestRuns
 {
     public static async Task<(RunCompleted Done, List<StepTraced> Traces, List<StepCompleted> Steps)> TrainAsync(
-        ActorSystem system, RunSpec spec, DataSet train, DataSet? test = null, int workers = 1, bool trace = false)
+        ActorSystem system, RunSpec spec, int workers = 1, bool trace = false)
     {
         var traces = new List<StepTraced>();
         var steps = new List<StepCompleted>();
-        var run = LocalTraining.Start(system, spec, train, test ?? train, workers, trace);
+        var run = LocalTraining.Start(system, spec, baseDirectory: null, workers, trace);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var done = await run.WaitAsync(e =>
         {
@@ -41,21 +41,22 @@ internal static class TestRuns
 
     /// <summary>Random inputs in [-1, 1] and targets that suit the loss: one-hot rows for
     /// softmax cross-entropy, values in (0, 1) for binary cross-entropy, anything for squares.</summary>
-    public static DataSet RandomData(int rows, int features, int outputs, Loss loss, ulong seed)
+    public static DataSpec RandomData(int rows, int features, int outputs, Loss loss, ulong seed)
     {
         var rng = new Rng(seed);
-        var x = new float[rows * features];
-        for (var i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble(-1, 1);
-        var t = new float[rows * outputs];
+        var x = new double[rows][];
+        var t = new double[rows][];
         for (var r = 0; r < rows; r++)
-            for (var k = 0; k < outputs; k++)
-                t[r * outputs + k] = loss switch
-                {
-                    Loss.SoftmaxCrossEntropy => k == r % outputs ? 1f : 0f,
-                    Loss.BinaryCrossEntropy => (float)rng.NextDouble(0.05, 0.95),
-                    _ => (float)rng.NextDouble(-0.9, 0.9),
-                };
-        return new DataSet("random", x, features, labels: null, classes: 0, t, outputs);
+        {
+            x[r] = Enumerable.Range(0, features).Select(_ => rng.NextDouble(-1, 1)).ToArray();
+            t[r] = Enumerable.Range(0, outputs).Select(k => loss switch
+            {
+                Loss.SoftmaxCrossEntropy => k == r % outputs ? 1.0 : 0.0,
+                Loss.BinaryCrossEntropy => rng.NextDouble(0.05, 0.95),
+                _ => rng.NextDouble(-0.9, 0.9),
+            }).ToArray();
+        }
+        return new DataSpec { InlineInputs = x, InlineTargets = t };
     }
 
     public static double MaxRelativeDifference(double[][] a, double[][] b)

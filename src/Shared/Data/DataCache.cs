@@ -1,0 +1,36 @@
+using System.Collections.Concurrent;
+using ActorNet.Model;
+
+namespace ActorNet.Data;
+
+/// <summary>
+/// Data sets loaded by this process, by what defines them (the data spec, the seed and the
+/// folder relative paths start from), with the training set's fingerprint. Data sets are
+/// immutable, so the coordinator and every worker in one process (local mode) share one
+/// copy, and a second run on the same data does not read it again.
+/// </summary>
+public static class DataCache
+{
+    public sealed record Entry(DataSet Train, DataSet Test, string TrainSha256);
+
+    private static readonly ConcurrentDictionary<(DataSpec, ulong, string?), Lazy<Entry>> Loaded = new();
+
+    public static Entry Get(DataSpec spec, ulong seed, string? baseDirectory)
+    {
+        var key = (spec, seed, baseDirectory);
+        var entry = Loaded.GetOrAdd(key, k => new Lazy<Entry>(() =>
+        {
+            var (train, test) = DataLoader.Load(k.Item1, k.Item2, k.Item3);
+            return new Entry(train, test, DataFingerprint.OfDataSet(train));
+        }));
+        try
+        {
+            return entry.Value;
+        }
+        catch
+        {
+            Loaded.TryRemove(key, out _); // a failed load is not remembered: the file may be fixed
+            throw;
+        }
+    }
+}
