@@ -161,7 +161,8 @@ public static class Dense
     /// microkernel keeps 6·2 = 12 vector accumulators, plus 2 for the row of B and 1 for the
     /// broadcast of A: 15 registers, which fits the 16 of AVX2 (the classic 6×16 sgemm tile) and
     /// leaves the 512-bit kernel room. 12 independent FMA chains also cover the FMA latency
-    /// (4 cycles on Zen 4 and recent Intel) times the two FMA pipes.</summary>
+    /// (4 cycles on Zen 4/5 and recent Intel) times the two FMA pipes (512 bits wide each on
+    /// Zen 5, the benchmark machine).</summary>
     private const int MR = 6;
 
     /// <summary>Columns of the register tile: two vectors.</summary>
@@ -372,16 +373,16 @@ public static class Dense
     private static unsafe void PackBTransposed<T>(Isa isa, T* dst, T* b, nint ldb, int kc, int nc, int nr) where T : unmanaged
     {
         _ = isa;
-        var t = Avx.IsSupported ? Vector256<T>.Count : int.MaxValue; // the square block's side
+        var t = Avx.IsSupported ? Vector256<T>.Count : int.MaxValue; // the square block's side (none without AVX)
         for (var j0 = 0; j0 < nc; j0 += nr, dst += (nint)kc * nr)
         {
             var w = Math.Min(nr, nc - j0);
             var j = 0;
-            for (; j + t <= w; j += t)
+            for (; t <= w - j; j += t)
             {
                 var s = b + (j0 + j) * ldb;
                 var p = 0;
-                for (; p + t <= kc; p += t) TransposeBlock(s + p, ldb, dst + p * nr + j, nr);
+                for (; t <= kc - p; p += t) TransposeBlock(s + p, ldb, dst + p * nr + j, nr);
                 for (; p < kc; p++)
                     for (var jj = 0; jj < t; jj++) dst[p * nr + j + jj] = s[jj * ldb + p];
             }
