@@ -35,7 +35,7 @@ public class SerializerBenchmarks
         var gradients = new float[Floats];
         var rng = new ActorNet.Numerics.Rng(1);
         for (var i = 0; i < gradients.Length; i++) gradients[i] = (float)rng.NextGaussian();
-        _message = new LayerGradientsComputed<float>(Guid.NewGuid(), 100, 1, 0, 4, 64, gradients);
+        _message = new LayerGradientsComputed<float>(Guid.NewGuid(), 100, 0, 1, 0, 4, 64, gradients);
         _actorNetBytes = _actorNet.ToBinary(_message);
         _jsonBytes = _json.ToBinary(_message);
     }

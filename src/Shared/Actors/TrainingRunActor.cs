@@ -18,9 +18,6 @@ namespace ActorNet.Actors;
 public sealed record RunSetup<T>(Guid RunId, RunSpec Spec, string? BaseDirectory, ModelLayout Layout, DataCache.Entry Data, T[][] InitialParameters,
     IReadOnlyList<IActorRef> Workers, bool Trace, IActorRef Listener, bool FailWhenNoWorkers = true, int MinWorkers = 1);
 
-/// <summary>Membership → run: a worker that may host a replica of this run.</summary>
-public sealed record AddWorker(IActorRef Worker) : IActorNetMessage;
-
 /// <summary>
 /// One training run: owns the schedule and the parameter shards, asks workers for model
 /// replicas, starts each step by giving every replica its contiguous slice of the global

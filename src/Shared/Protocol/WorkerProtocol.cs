@@ -22,3 +22,6 @@ public sealed record ReplicaRefused(Guid RunId, string Worker, string Reason) : 
 
 /// <summary>Run → worker: the run is over; drop its replica.</summary>
 public sealed record StopReplica(Guid RunId) : IActorNetMessage;
+
+/// <summary>Membership → run: a worker that may host a replica of this run.</summary>
+public sealed record AddWorker(Akka.Actor.IActorRef Worker) : IActorNetMessage;

@@ -39,11 +39,11 @@ internal static class MessageRegistry
     [
         // TrainingProtocol
         MessageCodec.Of<ComputeGradients>("grad.compute",
-            (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Part); w.Int32(m.Parts); w.Array(m.Indices); },
-            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Array<int>())),
+            (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Attempt); w.Int32(m.Part); w.Int32(m.Parts); w.Array(m.Indices); },
+            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Array<int>())),
         MessageCodec.Of<PartLossComputed>("part.loss",
-            (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Part); w.Int32(m.Rows); w.Double(m.LossSum); w.Int32(m.Correct); },
-            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Double(), r.Int32())),
+            (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Attempt); w.Int32(m.Part); w.Int32(m.Rows); w.Double(m.LossSum); w.Int32(m.Correct); },
+            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Double(), r.Int32())),
         MessageCodec.Of<ShardStepFailed>("shard.failed",
             (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Layer); w.String(m.Reason); },
             (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.String())),
@@ -54,8 +54,8 @@ internal static class MessageRegistry
 
         // LayerProtocol
         MessageCodec.Of<MicroBatchLossComputed>("mb.loss",
-            (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.MicroBatch); w.Int32(m.Rows); w.Double(m.LossSum); w.Int32(m.Correct); },
-            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Double(), r.Int32())),
+            (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Attempt); w.Int32(m.MicroBatch); w.Int32(m.Rows); w.Double(m.LossSum); w.Int32(m.Correct); },
+            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Double(), r.Int32())),
 
         // RunProtocol
         MessageCodec.Of<StepCompleted>("run.step",
@@ -78,6 +78,23 @@ internal static class MessageRegistry
         MessageCodec.Of<StopRun>("run.stop",
             (ref w, m) => w.Guid(m.RunId),
             (ref r) => new(r.Guid())),
+        MessageCodec.Of<WorkerLeftOut>("run.left-out",
+            (ref w, m) => { w.Guid(m.RunId); w.String(m.Worker); w.String(m.Reason); },
+            (ref r) => new(r.Guid(), r.String(), r.String())),
+
+        // WorkerProtocol
+        MessageCodec.Of<ReplicaStarted>("replica.started",
+            (ref w, m) => { w.Guid(m.RunId); w.ActorRef(m.Replica); w.String(m.Worker); },
+            (ref r) => new(r.Guid(), r.ActorRef(), r.String())),
+        MessageCodec.Of<ReplicaRefused>("replica.refused",
+            (ref w, m) => { w.Guid(m.RunId); w.String(m.Worker); w.String(m.Reason); },
+            (ref r) => new(r.Guid(), r.String(), r.String())),
+        MessageCodec.Of<StopReplica>("replica.stop",
+            (ref w, m) => w.Guid(m.RunId),
+            (ref r) => new(r.Guid())),
+        MessageCodec.Of<AddWorker>("worker.add",
+            (ref w, m) => w.ActorRef(m.Worker),
+            (ref r) => new(r.ActorRef())),
     ];
 
     /// <summary>Messages generic over the element type; registered once per element type, as "name.f32" / "name.f64".</summary>
@@ -87,37 +104,45 @@ internal static class MessageRegistry
         MessageCodec.Of<ForwardBatch<T>>($"fwd.{element}",
             (ref w, m) =>
             {
-                w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Part); w.Int32(m.Parts); w.Int32(m.MicroBatch); w.Int32(m.MicroBatches);
+                w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Attempt); w.Int32(m.Part); w.Int32(m.Parts); w.Int32(m.MicroBatch); w.Int32(m.MicroBatches);
                 w.Int32(m.Rows); w.Array(m.Activations); w.Array(m.Targets); w.NullableArray(m.Labels);
             },
-            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Int32(),
+            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Int32(), r.Int32(),
                 r.Int32(), r.Array<T>(), r.Array<T>(), r.NullableArray<int>())),
         MessageCodec.Of<BackwardBatch<T>>($"bwd.{element}",
-            (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.MicroBatch); w.Int32(m.Rows); w.Array(m.OutputGradient); },
-            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Array<T>())),
+            (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Attempt); w.Int32(m.MicroBatch); w.Int32(m.Rows); w.Array(m.OutputGradient); },
+            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Array<T>())),
         MessageCodec.Of<ComputeGroupOutputs<T>>($"grp.fwd.{element}",
-            (ref w, m) => { w.Int64(m.Step); w.Int32(m.MicroBatch); w.Int32(m.Rows); w.Array(m.Input); },
-            (ref r) => new(r.Int64(), r.Int32(), r.Int32(), r.Array<T>())),
+            (ref w, m) => { w.Int64(m.Step); w.Int32(m.Attempt); w.Int32(m.MicroBatch); w.Int32(m.Rows); w.Array(m.Input); },
+            (ref r) => new(r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Array<T>())),
         MessageCodec.Of<GroupOutputsComputed<T>>($"grp.fwd.done.{element}",
-            (ref w, m) => { w.Int64(m.Step); w.Int32(m.MicroBatch); w.Int32(m.Group); w.Array(m.Outputs); },
-            (ref r) => new(r.Int64(), r.Int32(), r.Int32(), r.Array<T>())),
+            (ref w, m) => { w.Int64(m.Step); w.Int32(m.Attempt); w.Int32(m.MicroBatch); w.Int32(m.Group); w.Array(m.Outputs); },
+            (ref r) => new(r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Array<T>())),
         MessageCodec.Of<ComputeGroupGradients<T>>($"grp.bwd.{element}",
-            (ref w, m) => { w.Int64(m.Step); w.Int32(m.MicroBatch); w.Int32(m.Rows); w.Array(m.Delta); w.Bool(m.WantInputDelta); w.Bool(m.LastOfStep); },
-            (ref r) => new(r.Int64(), r.Int32(), r.Int32(), r.Array<T>(), r.Bool(), r.Bool())),
+            (ref w, m) => { w.Int64(m.Step); w.Int32(m.Attempt); w.Int32(m.MicroBatch); w.Int32(m.Rows); w.Array(m.Delta); w.Bool(m.WantInputDelta); w.Bool(m.LastOfStep); },
+            (ref r) => new(r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Array<T>(), r.Bool(), r.Bool())),
         MessageCodec.Of<GroupGradientsComputed<T>>($"grp.bwd.done.{element}",
-            (ref w, m) => { w.Int64(m.Step); w.Int32(m.MicroBatch); w.Int32(m.Group); w.NullableArray(m.InputDelta); w.NullableArray(m.GradientSum); },
-            (ref r) => new(r.Int64(), r.Int32(), r.Int32(), r.NullableArray<T>(), r.NullableArray<T>())),
+            (ref w, m) => { w.Int64(m.Step); w.Int32(m.Attempt); w.Int32(m.MicroBatch); w.Int32(m.Group); w.NullableArray(m.InputDelta); w.NullableArray(m.GradientSum); },
+            (ref r) => new(r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.NullableArray<T>(), r.NullableArray<T>())),
         MessageCodec.Of<UseParameters<T>>($"grp.params.{element}",
             (ref w, m) => { w.Int64(m.Version); w.Array(m.Parameters); },
             (ref r) => new(r.Int64(), r.Array<T>())),
 
         // TrainingProtocol
         MessageCodec.Of<LayerGradientsComputed<T>>($"grad.{element}",
-            (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Layer); w.Int32(m.Part); w.Int32(m.Parts); w.Int32(m.Rows); w.Array(m.Gradients); },
-            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Int32(), r.Array<T>())),
+            (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Attempt); w.Int32(m.Layer); w.Int32(m.Part); w.Int32(m.Parts); w.Int32(m.Rows); w.Array(m.Gradients); },
+            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Int32(), r.Int32(), r.Array<T>())),
         MessageCodec.Of<ParametersUpdated<T>>($"params.{element}",
             (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Version); w.Int32(m.Layer); w.Array(m.Parameters); },
             (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Array<T>())),
+        MessageCodec.Of<StartReplica<T>>($"replica.start.{element}",
+            (ref w, m) =>
+            {
+                w.Guid(m.RunId); w.String(m.SpecJson); w.NullableString(m.BaseDirectory); w.Int32(m.TrainRows); w.String(m.DataSha256);
+                w.Int64(m.Version); w.Jagged(m.Parameters); w.List(m.Shards, (ref w, a) => w.ActorRef(a));
+            },
+            (ref r) => new(r.Guid(), r.String(), r.NullableString(), r.Int32(), r.String(),
+                r.Int64(), r.Jagged<T>(), r.List((ref r) => r.ActorRef(), sizeof(int)))),
         MessageCodec.Of<ShardStepApplied<T>>($"shard.applied.{element}",
             (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Layer); w.Array(m.Parameters); w.Array(m.AverageGradient); },
             (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Array<T>(), r.Array<T>())),

@@ -68,6 +68,9 @@ internal ref struct WireReader
             : throw WireErrors.BadValue(_manifest, offset, $"value {Endian.EnumToInt32(value)} that is not a {typeof(TEnum).Name}");
     }
 
+    /// <summary>A presence flag, then the string.</summary>
+    public string? NullableString() => Bool() ? String() : null;
+
     public string String()
     {
         var offset = _position;

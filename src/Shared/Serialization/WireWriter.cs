@@ -69,6 +69,13 @@ internal ref struct WireWriter
     /// <summary>The enum's int32 value (no boxing, unlike Convert.ToInt32).</summary>
     public void Enum<TEnum>(TEnum value) where TEnum : unmanaged, Enum => Int32(Endian.EnumToInt32(value));
 
+    /// <summary>A presence flag, then the string.</summary>
+    public void NullableString(string? value)
+    {
+        Bool(value is not null);
+        if (value is not null) String(value);
+    }
+
     /// <summary>Byte count (int32), then UTF-8. Lone surrogates become U+FFFD, as with <see cref="Encoding.UTF8"/> anywhere.</summary>
     public void String(string value)
     {

@@ -30,7 +30,7 @@ public sealed class SerializationLargePayloadTests : Akka.TestKit.Xunit2.TestKit
         var rng = new ActorNet.Numerics.Rng(3);
         for (var i = 0; i < gradients.Length; i++) gradients[i] = (float)rng.NextGaussian();
         WireSamples.SpecialFloats.CopyTo(gradients, Floats - WireSamples.SpecialFloats.Length);
-        var message = new LayerGradientsComputed<float>(Guid.NewGuid(), 9, 1, 0, 2, 64, gradients);
+        var message = new LayerGradientsComputed<float>(Guid.NewGuid(), 9, 0, 1, 0, 2, 64, gradients);
         var serializer = (ActorNetSerializer)Sys.Serialization.FindSerializerFor(message);
 
         // Interleaved, so that both sides meet the same GC state: on a VM, the first touch of
@@ -46,7 +46,7 @@ public sealed class SerializationLargePayloadTests : Akka.TestKit.Xunit2.TestKit
             blockCopy[i] = Time(() => Buffer.BlockCopy(gradients, 0, new byte[Floats * sizeof(float)], 0, Floats * sizeof(float)));
         }
 
-        Assert.Equal(1 + 16 + 8 + 4 * 4 + 4 + Floats * sizeof(float), bytes.Length);
+        Assert.Equal(1 + 16 + 8 + 5 * 4 + 4 + Floats * sizeof(float), bytes.Length); // version, run id, step, attempt..rows, count, floats
         Assert.True(MemoryMarshal.AsBytes(gradients.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(copy!.Gradients.AsSpan())));
         Assert.Equal(message with { Gradients = copy.Gradients }, copy);
 

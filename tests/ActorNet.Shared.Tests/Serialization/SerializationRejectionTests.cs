@@ -74,18 +74,18 @@ public sealed class SerializationRejectionTests(ITestOutputHelper output)
 
     // Offsets: 1 version byte, then fields in order (Guid 16, long 8, int 4).
     [Theory]
-    [InlineData("grad.compute", 33, -1)] // ComputeGradients.Indices
-    [InlineData("grad.compute", 33, int.MinValue)]
-    [InlineData("grad.compute", 33, int.MaxValue)]
-    [InlineData("grad.compute", 33, 7)] // six ints follow: 24 bytes, not 28
-    [InlineData("grad.compute", 33, 0x4000_0000)] // 4 GiB of ints: overflows a naive length * 4
+    [InlineData("grad.compute", 37, -1)] // ComputeGradients.Indices
+    [InlineData("grad.compute", 37, int.MinValue)]
+    [InlineData("grad.compute", 37, int.MaxValue)]
+    [InlineData("grad.compute", 37, 7)] // six ints follow: 24 bytes, not 28
+    [InlineData("grad.compute", 37, 0x4000_0000)] // 4 GiB of ints: overflows a naive length * 4
     [InlineData("run.failed", 25, 1 << 30)] // RunFailed.Reason
     [InlineData("run.failed", 25, -5)]
     [InlineData("run.trace", 25, int.MaxValue)] // StepTraced.AverageGradients row count
     [InlineData("run.done", 29, 1_000_000)] // RunCompleted.Epochs count
     [InlineData("shard.replicas", 17, int.MaxValue)] // UseReplicas.Replicas count
-    [InlineData("grad.f64", 41, 0x2000_0000)] // LayerGradientsComputed<double>.Gradients: 4 GiB of doubles
-    [InlineData("fwd.f32", 45, int.MaxValue)] // ForwardBatch<float>.Activations, after seven scalars
+    [InlineData("grad.f64", 45, 0x2000_0000)] // LayerGradientsComputed<double>.Gradients: 4 GiB of doubles
+    [InlineData("fwd.f32", 49, int.MaxValue)] // ForwardBatch<float>.Activations, after eight scalars
     public void Length_beyond_the_payload_is_refused_before_allocating(string manifest, int offset, int length)
     {
         var bytes = Serializer.ToBinary(Sample(manifest));
@@ -101,10 +101,10 @@ public sealed class SerializationRejectionTests(ITestOutputHelper output)
     [Fact]
     public void Boolean_other_than_0_or_1_is_refused()
     {
-        var bytes = Serializer.ToBinary(new ComputeGroupGradients<float>(1, 2, 3, [1f], true, false));
-        // version 1 + Step 8 + MicroBatch 4 + Rows 4 + count 4 + one float 4 = offset 25.
-        bytes[25] = 2;
-        Assert.Contains("boolean byte 2 (only 0 and 1 are valid) at byte offset 25", Refused(bytes, "grp.bwd.f32").Message);
+        var bytes = Serializer.ToBinary(new ComputeGroupGradients<float>(1, 0, 2, 3, [1f], true, false));
+        // version 1 + Step 8 + Attempt 4 + MicroBatch 4 + Rows 4 + count 4 + one float 4 = offset 29.
+        bytes[29] = 2;
+        Assert.Contains("boolean byte 2 (only 0 and 1 are valid) at byte offset 29", Refused(bytes, "grp.bwd.f32").Message);
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public sealed class SerializationRejectionTests(ITestOutputHelper output)
     public void Reading_allocates_only_the_message_and_its_arrays()
     {
         const int n = 100_000;
-        var bytes = Serializer.ToBinary(new LayerGradientsComputed<float>(Guid.NewGuid(), 1, 2, 0, 1, 32, new float[n]));
+        var bytes = Serializer.ToBinary(new LayerGradientsComputed<float>(Guid.NewGuid(), 1, 0, 2, 0, 1, 32, new float[n]));
         Serializer.FromBinary(bytes, "grad.f32"); // JIT and first-use work out of the measurement
 
         var before = GC.GetAllocatedBytesForCurrentThread();

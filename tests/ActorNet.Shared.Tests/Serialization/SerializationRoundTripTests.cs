@@ -22,11 +22,12 @@ public sealed class SerializationRoundTripTests(ITestOutputHelper output)
     private static readonly string[] ExpectedManifests =
     [
         "grad.compute", "part.loss", "shard.failed", "shard.replicas", "mb.loss",
-        "run.step", "run.trace", "run.epoch", "run.done", "run.failed", "run.stop",
+        "run.step", "run.trace", "run.epoch", "run.done", "run.failed", "run.stop", "run.left-out",
+        "replica.started", "replica.refused", "replica.stop", "worker.add",
         .. new[] { "f32", "f64" }.SelectMany(e => new[]
         {
             $"fwd.{e}", $"bwd.{e}", $"grp.fwd.{e}", $"grp.fwd.done.{e}", $"grp.bwd.{e}", $"grp.bwd.done.{e}",
-            $"grp.params.{e}", $"grad.{e}", $"params.{e}", $"shard.applied.{e}",
+            $"grp.params.{e}", $"grad.{e}", $"params.{e}", $"replica.start.{e}", $"shard.applied.{e}",
         }),
     ];
 

@@ -77,7 +77,9 @@ internal sealed class WireSamples(IReadOnlyList<IActorRef> actors)
         if (type == typeof(double[])) return full ? SpecialDoubles.ToArray() : Array.Empty<double>();
         if (type == typeof(int[])) return full ? SpecialInts.ToArray() : Array.Empty<int>();
         if (type == typeof(double[][])) return full ? new[] { SpecialDoubles.ToArray(), [], [1.5] } : Array.Empty<double[]>();
+        if (type == typeof(float[][])) return full ? new[] { SpecialFloats.ToArray(), [], [1.5f] } : Array.Empty<float[]>();
         if (type == typeof(IReadOnlyList<IActorRef>)) return full ? actors.ToArray() : Array.Empty<IActorRef>();
+        if (type == typeof(IActorRef)) return actors[index % actors.Count];
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>)
             && typeof(IActorNetMessage).IsAssignableFrom(type.GetGenericArguments()[0]))
             return ListOf(type.GetGenericArguments()[0], full ? 2 : 0);
