@@ -222,7 +222,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         var (epoch, position) = _schedule.Locate(_step);
         var listener = _setup.Listener;
         listener.Tell(new StepCompleted(_setup.RunId, _step, epoch + 1, position + 1, _schedule.StepsPerEpoch,
-            _stepTotals.Rows, _stepTotals.LossSum / _stepTotals.Rows, (int)_stepTotals.Correct));
+            _stepTotals.Rows, _stepTotals.LossSum / _stepTotals.Rows, (int)_stepTotals.Correct, _stepParts.Length));
         if (_setup.Trace)
             listener.Tell(new StepTraced(_setup.RunId, _step, ToDouble(_averageGradients), ToDouble(_parameters)));
         _epochTotals = _epochTotals.Add(_stepTotals.Rows, _stepTotals.LossSum, _stepTotals.Correct);

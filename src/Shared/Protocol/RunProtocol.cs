@@ -5,7 +5,8 @@ namespace ActorNet.Protocol;
 
 /// <summary>A training step was applied by every shard.</summary>
 /// <param name="Loss">mean loss per sample of the step's batch, before the update</param>
-public sealed record StepCompleted(Guid RunId, long Step, int Epoch, int StepInEpoch, int StepsPerEpoch, int Rows, double Loss, int Correct) : IActorNetMessage;
+/// <param name="Replicas">model replicas that shared the step</param>
+public sealed record StepCompleted(Guid RunId, long Step, int Epoch, int StepInEpoch, int StepsPerEpoch, int Rows, double Loss, int Correct, int Replicas) : IActorNetMessage;
 
 /// <summary>Sent after every step when the run was started with tracing on (the worked
 /// example prints the gradients and the updated weights).</summary>

@@ -62,9 +62,9 @@ internal static class MessageRegistry
             (ref w, m) =>
             {
                 w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Epoch); w.Int32(m.StepInEpoch); w.Int32(m.StepsPerEpoch);
-                w.Int32(m.Rows); w.Double(m.Loss); w.Int32(m.Correct);
+                w.Int32(m.Rows); w.Double(m.Loss); w.Int32(m.Correct); w.Int32(m.Replicas);
             },
-            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Int32(), r.Double(), r.Int32())),
+            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Int32(), r.Double(), r.Int32(), r.Int32())),
         MessageCodec.Of<StepTraced>("run.trace",
             (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Jagged(m.AverageGradients); w.Jagged(m.Parameters); },
             (ref r) => new(r.Guid(), r.Int64(), r.Jagged<double>(), r.Jagged<double>())),

@@ -1,0 +1,25 @@
+using ActorNet.Coordinator.Actors;
+using ActorNet.Coordinator.Api;
+using ActorNet.Hosting;
+using Akka.Hosting;
+using Serilog;
+
+// ActorNet coordinator: forms the cluster (it is its own seed unless told otherwise), runs
+// the training runs (schedule, parameter shards, evaluation) and serves the HTTP API.
+// Settings: appsettings.json, ACTORNET__* variables, command line (--host, --port, --urls, …).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.AddCommandLine(args, NodeSettings.Switches.ToDictionary());
+var settings = NodeSettings.From(builder.Configuration, defaultPort: 4053);
+if (settings.SeedNodes.Length == 0)
+    settings = settings with { SeedNodes = [$"akka.tcp://{NodeSettings.SystemName}@{settings.PublicHost ?? settings.Host}:{settings.Port}"] };
+Logging.Configure(new LogSettings { Role = "coordinator", File = settings.LogFile, Level = NodeSettings.ParseLevel(settings.LogLevel) });
+builder.Host.UseSerilog();
+builder.Services.AddAkka(NodeSettings.SystemName, akka => akka
+    .AddHocon(settings.ToAkkaConfig("coordinator"), HoconAddMode.Prepend)
+    .WithActors((system, registry) => registry.Register<RunManagerActor>(system.ActorOf(RunManagerActor.Props(), "runs"))));
+
+var app = builder.Build();
+RunsApi.Map(app);
+app.Lifetime.ApplicationStarted.Register(() =>
+    Log.Information("Coordinator up: cluster {Host}:{Port}, API {Urls}", settings.Host, settings.Port, string.Join(", ", app.Urls)));
+await app.RunAsync();
