@@ -13,6 +13,7 @@ internal static class Program
             LocalCommand.Create(),
             ExampleCommand.Create(),
             ValidateCommand.Create(),
+            SubmitCommand.Create(),
         };
         // Ctrl+C cancels the command's token; a run then finishes its step and saves what it
         // has, which may take longer than System.CommandLine's default 2 seconds.
