@@ -102,7 +102,6 @@ public sealed record NodeSettings
                 }
                 run-coordinated-shutdown-when-down = on
               }
-              coordinated-shutdown.exit-clr = on
             }
             """)
             .WithFallback(Serialization.ActorNetSerializer.Configuration)

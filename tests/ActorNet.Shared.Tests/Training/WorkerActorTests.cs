@@ -1,0 +1,38 @@
+using ActorNet.Actors;
+using ActorNet.Data;
+using ActorNet.Model;
+using ActorNet.Protocol;
+using Xunit;
+
+namespace ActorNet.Tests.Training;
+
+public sealed class WorkerActorTests : Akka.TestKit.Xunit2.TestKit
+{
+    private const string Spec = """
+        { "data": { "builtin": "xor", "samples": 40 }, "layers": [ { "size": 2, "activation": "softmax" } ],
+          "loss": "softmaxCrossEntropy", "optimizer": { "kind": "sgd", "learningRate": 0.1 } }
+        """;
+
+    [Fact]
+    public void A_worker_whose_data_differ_says_so_and_builds_no_replica()
+    {
+        var spec = RunSpecReader.Parse(Spec);
+        var data = DataCache.Get(spec.Data, spec.Seed, null);
+        var worker = Sys.ActorOf(WorkerActor.Props());
+        var runId = Guid.NewGuid();
+        worker.Tell(new StartReplica<float>(runId, Spec, null, data.Train.Count, new string('0', 64), 0, [new float[6]], [TestActor]), TestActor);
+        var refused = ExpectMsg<ReplicaRefused>();
+        Assert.Equal(runId, refused.RunId);
+        Assert.StartsWith("this worker's training data differ from the run's", refused.Reason);
+    }
+
+    [Fact]
+    public void A_worker_with_the_same_data_starts_a_replica()
+    {
+        var spec = RunSpecReader.Parse(Spec);
+        var data = DataCache.Get(spec.Data, spec.Seed, null);
+        var worker = Sys.ActorOf(WorkerActor.Props());
+        worker.Tell(new StartReplica<float>(Guid.NewGuid(), Spec, null, data.Train.Count, data.TrainSha256, 0, [new float[6]], [TestActor]), TestActor);
+        ExpectMsg<ReplicaStarted>();
+    }
+}
