@@ -15,7 +15,9 @@ public sealed record NodeSettings
     public string Host { get; init; } = "127.0.0.1";
     /// <summary>Port for Akka.Remote; 0 picks a free one. Default: 4053 for the coordinator, 0 for workers.</summary>
     public int Port { get; init; }
-    /// <summary>Host name other nodes use to reach this one (in containers: the service name). Default: Host.</summary>
+    /// <summary>Host name other nodes use to reach this one (in containers: the service name). Default:
+    /// Host, or, when Host is 0.0.0.0 (all interfaces, as in a container), this machine's first
+    /// non-loopback IPv4 address.</summary>
     public string? PublicHost { get; init; }
     /// <summary>Cluster seed nodes, e.g. akka.tcp://actornet@coordinator:4053. Default: this node itself
     /// when it is the coordinator (it forms the cluster), none otherwise (a worker must be told).</summary>
@@ -75,7 +77,7 @@ public sealed record NodeSettings
     {
         var seeds = string.Join(", ", SeedNodes.Select(s => $"\"{s}\""));
         var frame = MaximumFrameSize;
-        var publicHost = PublicHost ?? Host;
+        var publicHost = PublicHost ?? (Host == "0.0.0.0" ? FirstIPv4() ?? Host : Host);
         return ConfigurationFactory.ParseString($$"""
             akka {
               actor.provider = cluster
@@ -107,6 +109,14 @@ public sealed record NodeSettings
             .WithFallback(Serialization.ActorNetSerializer.Configuration)
             .WithFallback(Logging.AkkaConfig(ParseLevel(LogLevel)));
     }
+
+    private static string? FirstIPv4() =>
+        System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !System.Net.IPAddress.IsLoopback(a))
+            ?.ToString();
 
     public static Serilog.Events.LogEventLevel ParseLevel(string level) =>
         Enum.TryParse<Serilog.Events.LogEventLevel>(level, ignoreCase: true, out var l) ? l : Serilog.Events.LogEventLevel.Information;
