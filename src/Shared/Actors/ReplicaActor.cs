@@ -5,6 +5,7 @@ using ActorNet.Numerics;
 using ActorNet.Protocol;
 using ActorNet.Training;
 using Akka.Actor;
+using Akka.Event;
 
 namespace ActorNet.Actors;
 
@@ -24,6 +25,9 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
     private readonly int _microBatches;
     private readonly DataSet _train;
     private readonly IActorRef[] _layers;
+    private readonly long _bytesAtStart = Serialization.ActorNetSerializer.BytesWritten;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private long _steps;
     private StepInProgress? _step;
 
     public ReplicaActor(Guid runId, ModelLayout layout, Loss loss, int microBatches, DataSet train, T[][] parameters, long version, IReadOnlyList<IActorRef> shards)
@@ -70,9 +74,15 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
         s.Correct += m.Correct;
         s.Rows += m.Rows;
         if (++s.Received < s.MicroBatches) return;
+        _steps++;
         s.ReplyTo.Tell(new PartLossComputed(_runId, s.Request.Step, s.Request.Attempt, s.Request.Part, s.Rows, s.LossSum, s.Correct));
         _step = null;
     }
+
+    /// <summary>What this replica did, for the log (and the cluster benchmark, which reads it).</summary>
+    protected override void PostStop() =>
+        Context.GetLogger().Info("Replica of run {RunId} stopped: {Steps} steps in {Seconds:F1} s; this process sent {Bytes} bytes meanwhile",
+            _runId, _steps, _clock.Elapsed.TotalSeconds, Serialization.ActorNetSerializer.BytesWritten - _bytesAtStart);
 
     private sealed class StepInProgress(ComputeGradients request, IActorRef replyTo, int microBatches)
     {

@@ -58,6 +58,12 @@ public sealed class ActorNetSerializer : SerializerWithStringManifest
 
     public override string Manifest(object o) => CodecFor(o).Manifest;
 
+    private static long _bytesWritten;
+
+    /// <summary>Payload bytes this process has serialized so far: what it sent to other nodes
+    /// (messages between actors of one process are not serialized). Read by the benchmark.</summary>
+    public static long BytesWritten => Interlocked.Read(ref _bytesWritten);
+
     public override byte[] ToBinary(object obj)
     {
         var codec = CodecFor(obj);
@@ -67,6 +73,7 @@ public sealed class ActorNetSerializer : SerializerWithStringManifest
         var bytes = GC.AllocateUninitializedArray<byte>(measuring.Position);
         var writer = WireWriter.Into(bytes, codec.Manifest);
         WriteMessage(ref writer, codec, obj);
+        Interlocked.Add(ref _bytesWritten, bytes.Length);
         return bytes;
     }
 

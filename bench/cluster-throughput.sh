@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Cluster benchmark: trains the Fashion-MNIST 784-256-128-10 ReLU network on a coordinator
+# and 1 or 2 worker processes on this machine, at global batch 256 and 1024, and prints
+# samples per second (the last epoch's: the first pays for JIT and data loading) and bytes
+# each worker sent per step (from its log: every byte its process serialized while its
+# replica lived, against the model's parameter bytes).
+#   bench/cluster-throughput.sh [train-samples] [epochs]
+# Needs Debian's dataset-fashion-mnist. Ports are chosen free; every process is stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+samples=${1:-30000}
+epochs=${2:-3}
+data=/usr/share/datasets/fashion-mnist
+[ -d "$data" ] || { echo "needs $data: apt-get install dataset-fashion-mnist" >&2; exit 2; }
+dotnet build src/Coordinator -c Release -v q >/dev/null
+dotnet build src/Worker -c Release -v q >/dev/null
+C=src/Coordinator/bin/Release/net10.0/ActorNet.Coordinator.dll
+W=src/Worker/bin/Release/net10.0/ActorNet.Worker.dll
+work=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+param_bytes=$(( 4 * ((784*256+256) + (256*128+128) + (128*10+10)) ))
+
+printf '%-8s %-6s %14s %22s %10s\n' workers batch samples/s bytes/worker/step ratio
+for workers in 1 2; do
+  for batch in 256 1024; do
+    run="$work/w$workers-b$batch"; mkdir -p "$run"
+    akka=$(free_port); http=$(free_port)
+    dotnet $C --port "$akka" --urls "http://127.0.0.1:$http" --log-file "$run/coordinator.log" --log-level Warning >/dev/null 2>&1 & pids+=($!)
+    for k in $(seq "$workers"); do
+      dotnet $W --seed "akka.tcp://actornet@127.0.0.1:$akka" --log-file "$run/worker-$k.log" >/dev/null 2>&1 & pids+=($!)
+    done
+    for _ in $(seq 60); do curl -sf "http://127.0.0.1:$http/api/runs" >/dev/null && break; sleep 0.5; done
+    spec=$(sed -e "s/\"batchSize\": 256/\"batchSize\": $batch/" -e "s/\"epochs\": 5/\"epochs\": $epochs/" \
+               -e "s/\"scaling\": \"unitRange\"/\"scaling\": \"unitRange\", \"maxTrainSamples\": $samples/" examples/fashion-mnist.json)
+    id=$(curl -sf -X POST "http://127.0.0.1:$http/api/runs?minWorkers=$workers" --data-binary "$spec" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
+    while :; do
+      status=$(curl -sf "http://127.0.0.1:$http/api/runs/$id")
+      state=$(echo "$status" | python3 -c 'import sys,json; print(json.load(sys.stdin)["state"])')
+      [ "$state" = completed ] && break
+      [ "$state" = failed ] && { echo "run failed: $status" >&2; exit 1; }
+      sleep 1
+    done
+    sps=$(echo "$status" | python3 -c 'import sys,json; print(round(json.load(sys.stdin)["samplesPerSecond"]))')
+    kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=()
+    # The replica's last log line: "... N steps in S s; this process sent B bytes meanwhile".
+    per_step=$(cat "$run"/worker-*.log | python3 -c '
+import sys, json
+rates = []
+for line in sys.stdin:
+    e = json.loads(line)
+    if "Steps" in e and "Bytes" in e and int(e["Steps"]) > 0:
+        rates.append(int(e["Bytes"]) / int(e["Steps"]))
+print(round(max(rates)) if rates else -1)')
+    printf '%-8s %-6s %14s %22s %10s\n' "$workers" "$batch" "$sps" "$per_step" "$(python3 -c "print(f'{$per_step/$param_bytes:.2f}x')")"
+  done
+done
+echo "model parameters: $param_bytes bytes (float32)"
