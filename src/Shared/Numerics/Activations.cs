@@ -29,38 +29,19 @@ public static class Activations
     /// <summary>ELU's alpha: the value f(z) approaches as z → −∞ is −alpha.</summary>
     public const double EluAlpha = 1.0;
 
-    private static readonly string[] SpecNames = ["identity", "logistic", "tanh", "relu", "leakyRelu", "elu", "softplus", "softmax"];
-
-    // Normalised (lower case, no '_' or '-') names and aliases; see SpanChecks.NameEquals.
-    private static readonly (string Name, Activation Value)[] Aliases =
-    [
-        ("identity", Activation.Identity), ("logistic", Activation.Logistic), ("sigmoid", Activation.Logistic),
-        ("tanh", Activation.Tanh), ("relu", Activation.Relu), ("leakyrelu", Activation.LeakyRelu),
-        ("elu", Activation.Elu), ("softplus", Activation.Softplus), ("softmax", Activation.Softmax),
-    ];
+    private static readonly NameTable<Activation> Table = new(
+        ["identity", "logistic", "tanh", "relu", "leakyRelu", "elu", "softplus", "softmax"],
+        [("sigmoid", Activation.Logistic)],
+        "activation");
 
     /// <summary>The names used in run specs, in <see cref="Activation"/> order.</summary>
-    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(SpecNames);
+    public static IReadOnlyList<string> Names => Table.Names;
 
     /// <summary>Parses a spec name, case-insensitively, ignoring '_' and '-'; "sigmoid" means logistic.</summary>
-    public static bool TryParse(string name, out Activation activation)
-    {
-        if (name is not null)
-        {
-            foreach (var (alias, value) in Aliases)
-            {
-                if (SpanChecks.NameEquals(name, alias)) { activation = value; return true; }
-            }
-        }
-        activation = default;
-        return false;
-    }
+    public static bool TryParse(string name, out Activation activation) => Table.TryParse(name, out activation);
 
     /// <summary>The spec name of <paramref name="activation"/>.</summary>
-    public static string Name(Activation activation) =>
-        (uint)activation < (uint)SpecNames.Length
-            ? SpecNames[(int)activation]
-            : throw new ArgumentOutOfRangeException(nameof(activation), activation, "not a known activation");
+    public static string Name(Activation activation) => Table.Name(activation);
 
     /// <summary>
     /// a = f(z). Shapes: <paramref name="z"/>, <paramref name="output"/>: (batch, n) row-major.

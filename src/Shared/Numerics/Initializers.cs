@@ -23,38 +23,19 @@ public enum Initializer { GlorotUniform, GlorotNormal, HeUniform, HeNormal, Zero
 /// </summary>
 public static class Initializers
 {
-    private static readonly string[] SpecNames = ["glorotUniform", "glorotNormal", "heUniform", "heNormal", "zeros"];
-
-    private static readonly (string Name, Initializer Value)[] Aliases =
-    [
-        ("glorotuniform", Initializer.GlorotUniform), ("glorotnormal", Initializer.GlorotNormal),
-        ("heuniform", Initializer.HeUniform), ("henormal", Initializer.HeNormal), ("zeros", Initializer.Zeros),
-        ("glorot", Initializer.GlorotUniform), ("xavier", Initializer.GlorotUniform), ("he", Initializer.HeNormal),
-    ];
+    private static readonly NameTable<Initializer> Table = new(
+        ["glorotUniform", "glorotNormal", "heUniform", "heNormal", "zeros"],
+        [("glorot", Initializer.GlorotUniform), ("xavier", Initializer.GlorotUniform), ("he", Initializer.HeNormal)],
+        "initializer");
 
     /// <summary>The names used in run specs, in <see cref="Initializer"/> order.</summary>
-    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(SpecNames);
+    public static IReadOnlyList<string> Names => Table.Names;
 
-    /// <summary>Parses a spec name, case-insensitively, ignoring '_' and '-'; "glorot" and "xavier"
-    /// mean glorotUniform (the Glorot paper's own proposal), "he" means heNormal (the He paper's).</summary>
-    public static bool TryParse(string name, out Initializer initializer)
-    {
-        if (name is not null)
-        {
-            foreach (var (alias, value) in Aliases)
-            {
-                if (SpanChecks.NameEquals(name, alias)) { initializer = value; return true; }
-            }
-        }
-        initializer = default;
-        return false;
-    }
+    /// <summary>Parses a spec name, case-insensitively, ignoring '_' and '-'; "glorot" and "xavier" mean glorotUniform (the Glorot paper's own proposal), "he" means heNormal (the He paper's).</summary>
+    public static bool TryParse(string name, out Initializer initializer) => Table.TryParse(name, out initializer);
 
     /// <summary>The spec name of <paramref name="initializer"/>.</summary>
-    public static string Name(Initializer initializer) =>
-        (uint)initializer < (uint)SpecNames.Length
-            ? SpecNames[(int)initializer]
-            : throw new ArgumentOutOfRangeException(nameof(initializer), initializer, "not a known initializer");
+    public static string Name(Initializer initializer) => Table.Name(initializer);
 
     /// <summary>
     /// Fills <paramref name="weights"/>, shape (fanOut, fanIn) row-major, from <paramref name="rng"/>,

@@ -25,38 +25,19 @@ public enum Loss { HalfSumSquares, MeanSquaredError, SoftmaxCrossEntropy, Binary
 /// </summary>
 public static class Losses
 {
-    private static readonly string[] SpecNames = ["sse", "mse", "softmaxCrossEntropy", "binaryCrossEntropy"];
-
-    private static readonly (string Name, Loss Value)[] Aliases =
-    [
-        ("sse", Loss.HalfSumSquares), ("mse", Loss.MeanSquaredError),
-        ("softmaxcrossentropy", Loss.SoftmaxCrossEntropy), ("crossentropy", Loss.SoftmaxCrossEntropy),
-        ("binarycrossentropy", Loss.BinaryCrossEntropy), ("bce", Loss.BinaryCrossEntropy),
-    ];
+    private static readonly NameTable<Loss> Table = new(
+        ["sse", "mse", "softmaxCrossEntropy", "binaryCrossEntropy"],
+        [("crossentropy", Loss.SoftmaxCrossEntropy), ("bce", Loss.BinaryCrossEntropy)],
+        "loss");
 
     /// <summary>The names used in run specs, in <see cref="Loss"/> order.</summary>
-    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(SpecNames);
+    public static IReadOnlyList<string> Names => Table.Names;
 
-    /// <summary>Parses a spec name, case-insensitively, ignoring '_' and '-'; "crossEntropy" means
-    /// softmaxCrossEntropy and "bce" binaryCrossEntropy.</summary>
-    public static bool TryParse(string name, out Loss loss)
-    {
-        if (name is not null)
-        {
-            foreach (var (alias, value) in Aliases)
-            {
-                if (SpanChecks.NameEquals(name, alias)) { loss = value; return true; }
-            }
-        }
-        loss = default;
-        return false;
-    }
+    /// <summary>Parses a spec name, case-insensitively, ignoring '_' and '-'; "crossEntropy" means softmaxCrossEntropy and "bce" binaryCrossEntropy.</summary>
+    public static bool TryParse(string name, out Loss loss) => Table.TryParse(name, out loss);
 
     /// <summary>The spec name of <paramref name="loss"/>.</summary>
-    public static string Name(Loss loss) =>
-        (uint)loss < (uint)SpecNames.Length
-            ? SpecNames[(int)loss]
-            : throw new ArgumentOutOfRangeException(nameof(loss), loss, "not a known loss");
+    public static string Name(Loss loss) => Table.Name(loss);
 
     /// <summary>The lower clamp applied to o and 1 − o before taking a log: 1e-7 for float,
     /// 1e-15 for double; for other types (Half) 16 ulps of 1.</summary>
