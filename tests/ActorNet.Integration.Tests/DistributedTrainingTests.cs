@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorNet.Integration.Tests;
+
+/// <summary>
+/// End to end: the built coordinator and workers as separate processes on loopback, driven
+/// through the HTTP API as a user would. Each test has its own cluster.
+/// </summary>
+public sealed class DistributedTrainingTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>Epochs of circles for runs that must outlast a worker joining or being
+    /// detected as dead (about 15-20 s); see the measurements in the commit message.</summary>
+    private const int LongEpochs = LongRunEpochs.Value;
+
+    [Fact]
+    public async Task Two_workers_train_circles_to_full_accuracy()
+    {
+        await using var cluster = await Cluster.StartAsync(workers: 2);
+        var clock = Stopwatch.StartNew();
+        var id = await cluster.StartRunAsync(Cluster.Spec("circles.json"), minWorkers: 2);
+
+        var end = await cluster.WaitForEndAsync(id, RunTimeout);
+        output.WriteLine($"run {end} after {clock.Elapsed}");
+
+        Assert.True(end.State == "completed", $"run ended {end}\n{cluster.Diagnostics()}");
+        Assert.True(end.Epoch == 40, $"epoch {end.Epoch}, expected 40\n{cluster.Diagnostics()}");
+        Assert.True(end.Workers == 2, $"workers {end.Workers}, expected 2\n{cluster.Diagnostics()}");
+        Assert.True(end.TestAccuracy >= 0.97, $"testAccuracy {end.TestAccuracy}\n{cluster.Diagnostics()}");
+    }
+
+    [Fact]
+    public async Task A_run_survives_a_worker_killed_with_SIGKILL()
+    {
+        await using var cluster = await Cluster.StartAsync(workers: 2);
+        var clock = Stopwatch.StartNew();
+        var id = await cluster.StartRunAsync(Cluster.Spec("circles.json", s => s["epochs"] = LongEpochs), minWorkers: 2);
+
+        var before = await cluster.WaitForRunAsync(id, s => s.State == "running" && s.Step > 0 && s.Workers == 2, RunTimeout, "running with 2 workers");
+        var victim = cluster.Workers[1];
+        victim.KillHard();
+        output.WriteLine($"killed {victim.Name} (pid {victim.Pid}) at {clock.Elapsed}: {before}");
+        Assert.True(victim.HasExited, $"{victim.Name} still runs after SIGKILL");
+
+        var end = await cluster.WaitForEndAsync(id, RunTimeout);
+        output.WriteLine($"run {end} after {clock.Elapsed}");
+
+        Assert.True(end.State == "completed", $"run ended {end}\n{cluster.Diagnostics()}");
+        Assert.True(end.Epoch == LongEpochs, $"epoch {end.Epoch}, expected {LongEpochs}\n{cluster.Diagnostics()}");
+        Assert.True(end.Workers == 1, $"workers {end.Workers}, expected 1 after the kill\n{cluster.Diagnostics()}");
+        Assert.True(end.TestAccuracy >= 0.97, $"testAccuracy {end.TestAccuracy}\n{cluster.Diagnostics()}");
+    }
+
+    [Fact]
+    public async Task A_worker_started_mid_run_joins_it()
+    {
+        await using var cluster = await Cluster.StartAsync(workers: 1);
+        var clock = Stopwatch.StartNew();
+        var id = await cluster.StartRunAsync(Cluster.Spec("circles.json", s => s["epochs"] = LongEpochs), minWorkers: 1);
+
+        var before = await cluster.WaitForRunAsync(id, s => s.State == "running" && s.Step > 0, RunTimeout, "the run to be running");
+        Assert.True(before.Workers == 1, $"workers {before.Workers} before the second one started\n{cluster.Diagnostics()}");
+        var joiner = cluster.StartWorker();
+        output.WriteLine($"started {joiner.Name} at {clock.Elapsed}: {before}");
+
+        var joined = await cluster.WaitForRunAsync(id, s => s.Workers == 2, RunTimeout, "the second worker to join the run");
+        output.WriteLine($"joined at {clock.Elapsed}: {joined}");
+
+        var end = await cluster.WaitForEndAsync(id, RunTimeout);
+        output.WriteLine($"run {end} after {clock.Elapsed}");
+        Assert.True(end.State == "completed", $"run ended {end}\n{cluster.Diagnostics()}");
+        Assert.True(end.Epoch == LongEpochs, $"epoch {end.Epoch}, expected {LongEpochs}\n{cluster.Diagnostics()}");
+        Assert.True(end.TestAccuracy >= 0.97, $"testAccuracy {end.TestAccuracy}\n{cluster.Diagnostics()}");
+    }
+
+    [Fact]
+    public async Task A_bad_spec_is_rejected_with_errors_naming_their_place()
+    {
+        await using var cluster = await Cluster.StartAsync(workers: 0);
+        var spec = Cluster.Spec("circles.json", s => s["layers"]![0]!["activation"] = "relu6");
+
+        var (status, body) = await cluster.SubmitAsync(spec, minWorkers: 1);
+
+        Assert.True(status == HttpStatusCode.BadRequest, $"POST answered {(int)status}: {body?.ToJsonString()}\n{cluster.Diagnostics()}");
+        var errors = body?["errors"]?.AsArray().Select(e => e!.GetValue<string>()).ToArray() ?? [];
+        output.WriteLine(string.Join("\n", errors));
+        Assert.Contains(errors, e => e.StartsWith("layers[0].activation", StringComparison.Ordinal) && e.Contains("relu6", StringComparison.Ordinal));
+
+        var (badWorkers, workersBody) = await cluster.SubmitAsync(Cluster.Spec("circles.json"), minWorkers: 0);
+        Assert.True(badWorkers == HttpStatusCode.BadRequest, $"minWorkers=0 answered {(int)badWorkers}: {workersBody?.ToJsonString()}");
+        Assert.Contains("minWorkers", workersBody?["errors"]?.ToJsonString() ?? "", StringComparison.Ordinal);
+
+        var runs = await cluster.SubmitAsync("{ not json", minWorkers: 1);
+        Assert.True(runs.Status == HttpStatusCode.BadRequest, $"malformed JSON answered {(int)runs.Status}: {runs.Body?.ToJsonString()}");
+    }
+}
+
+internal static class LongRunEpochs
+{
+    public const int Value = 600;
+}
