@@ -231,6 +231,8 @@ internal sealed class Cluster : IAsyncDisposable
         foreach (var n in _nodes.AsEnumerable().Reverse()) n.Dispose();
         _nodes.Clear();
         await Task.Yield();
+        // ACTORNET_IT_KEEP=1 keeps every node's folder and log for a look afterwards.
+        if (Environment.GetEnvironmentVariable("ACTORNET_IT_KEEP") == "1") return;
         for (var attempt = 0; attempt < 5; attempt++)
         {
             try

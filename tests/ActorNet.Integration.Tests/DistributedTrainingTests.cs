@@ -105,4 +105,35 @@ public sealed class DistributedTrainingTests(ITestOutputHelper output)
         var runs = await cluster.SubmitAsync("{ not json", minWorkers: 1);
         Assert.True(runs.Status == HttpStatusCode.BadRequest, $"malformed JSON answered {(int)runs.Status}: {runs.Body?.ToJsonString()}");
     }
+
+    /// <summary>Known product bug, seen failing here (the run went to step 59 on one worker):
+    /// TrainingRunActor.HandleReplicaStarted starts step 0 once
+    /// <c>replicas >= Math.Min(MinWorkers, askedWorkers - refusals)</c>, and in a cluster run the
+    /// workers asked so far are only those already known — so the first worker to arrive starts
+    /// the run whatever minWorkers says. Un-skip when that is fixed.</summary>
+    [Fact(Skip = "product bug: minWorkers is capped by the workers known when the first replica starts (TrainingRunActor.HandleReplicaStarted)")]
+    public async Task A_run_waits_for_minWorkers_when_workers_come_one_by_one()
+    {
+        await using var cluster = await Cluster.StartAsync(workers: 1);
+        var id = await cluster.StartRunAsync(Cluster.Spec("circles.json"), minWorkers: 2);
+
+        // The one worker's replica is there: from now on nothing but a second worker may start the run.
+        var clock = Stopwatch.StartNew();
+        while (!cluster.Coordinator.LogContains("joins from the next step"))
+        {
+            Assert.True(clock.Elapsed < Cluster.StartTimeout, $"the first worker's replica never joined\n{cluster.Diagnostics()}");
+            await Task.Delay(200);
+        }
+        // An absence can only be watched for a while: a run that wrongly starts does so at once.
+        for (var watch = Stopwatch.StartNew(); watch.Elapsed < TimeSpan.FromSeconds(3); await Task.Delay(250))
+        {
+            var s = await cluster.GetRunAsync(id);
+            Assert.True(s.State == "waiting" && s.Step == 0, $"minWorkers=2 but the run went ahead with one worker: {s}\n{cluster.Diagnostics()}");
+        }
+
+        cluster.StartWorker();
+        var end = await cluster.WaitForEndAsync(id, RunTimeout);
+        output.WriteLine($"run {end}");
+        Assert.True(end.State == "completed" && end.Workers == 2, $"run ended {end}\n{cluster.Diagnostics()}");
+    }
 }

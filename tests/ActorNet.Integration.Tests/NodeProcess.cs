@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace ActorNet.Integration.Tests;
 
@@ -100,24 +102,50 @@ internal sealed class NodeProcess : IDisposable
             sb.AppendLine("  stdout/stderr (last lines):");
             foreach (var l in output.TakeLast(lines)) sb.AppendLine("    " + Trim(l));
         }
-        sb.AppendLine($"  log {LogFile} (last lines):");
-        foreach (var l in TailOfLog(lines)) sb.AppendLine("    " + Trim(l));
+        sb.AppendLine($"  log {LogFile} (last lines, HTTP request chatter left out):");
+        foreach (var l in ReadLog().Select(Render).Where(l => l is not null).TakeLast(lines)) sb.AppendLine("    " + Trim(l!));
         return sb.ToString();
     }
 
-    private IEnumerable<string> TailOfLog(int lines)
+    /// <summary>Whether a line of the log (its raw compact JSON) contains <paramref name="text"/>.</summary>
+    public bool LogContains(string text) => ReadLog().Any(l => l.Contains(text, StringComparison.Ordinal));
+
+    private string[] ReadLog()
     {
         try
         {
             // The node still writes to it: open shared, read what is there.
             using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var reader = new StreamReader(stream);
-            var all = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            return all.TakeLast(lines).ToArray();
+            return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         }
         catch (IOException e)
         {
             return [$"(no log: {e.Message})"];
+        }
+    }
+
+    /// <summary>A compact-JSON (CLEF) event as "time level message [exception]"; null for
+    /// ASP.NET Core's per-request information lines, which would crowd out everything else.</summary>
+    private static string? Render(string line)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            var e = doc.RootElement;
+            var level = e.TryGetProperty("@l", out var l) ? l.GetString() : "Information";
+            var source = e.TryGetProperty("SourceContext", out var sc) ? sc.GetString() ?? "" : "";
+            if (level == "Information" && source.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)) return null;
+            var text = e.TryGetProperty("@mt", out var mt) ? mt.GetString() ?? "" : "";
+            text = Regex.Replace(text, @"\{@?(\w+)(:[^}]*)?\}", m =>
+                e.TryGetProperty(m.Groups[1].Value, out var v) ? (v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText()) : m.Value);
+            var time = e.TryGetProperty("@t", out var t) && t.GetString() is { Length: >= 23 } ts ? ts[11..23] : "";
+            var exception = e.TryGetProperty("@x", out var x) ? " | " + x.GetString()?.Split('\n')[0] : "";
+            return $"{time} {level} {text}{exception}";
+        }
+        catch (JsonException)
+        {
+            return line;
         }
     }
 
