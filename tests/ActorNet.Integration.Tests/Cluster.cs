@@ -103,6 +103,19 @@ internal sealed class Cluster : IAsyncDisposable
         throw new TimeoutException($"The coordinator's API did not answer within {StartTimeout} (last: {last?.Message}).\n" + Diagnostics());
     }
 
+    /// <summary>Waits until the coordinator's log says it knows <paramref name="count"/> workers
+    /// (the API has no worker list). Polls with the start deadline.</summary>
+    public async Task WaitForWorkersKnownAsync(int count)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Coordinator.LogContains($"is ready; {count} worker(s)"))
+        {
+            if (Coordinator.HasExited || clock.Elapsed > StartTimeout)
+                throw new TimeoutException($"The coordinator did not report {count} worker(s) within {StartTimeout}.\n" + Diagnostics());
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>POST /api/runs?minWorkers=N; the status code and the JSON body.</summary>
     public async Task<(HttpStatusCode Status, JsonNode? Body)> SubmitAsync(string specJson, int minWorkers)
     {

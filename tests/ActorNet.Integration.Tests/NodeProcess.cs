@@ -107,8 +107,8 @@ internal sealed class NodeProcess : IDisposable
         return sb.ToString();
     }
 
-    /// <summary>Whether a line of the log (its raw compact JSON) contains <paramref name="text"/>.</summary>
-    public bool LogContains(string text) => ReadLog().Any(l => l.Contains(text, StringComparison.Ordinal));
+    /// <summary>Whether a rendered log line ("time level message") contains <paramref name="text"/>.</summary>
+    public bool LogContains(string text) => ReadLog().Select(Render).Any(l => l?.Contains(text, StringComparison.Ordinal) == true);
 
     private string[] ReadLog()
     {
