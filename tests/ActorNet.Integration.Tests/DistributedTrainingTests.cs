@@ -110,11 +110,8 @@ public sealed class DistributedTrainingTests(ITestOutputHelper output)
         Assert.True(runs.Status == HttpStatusCode.BadRequest, $"malformed JSON answered {(int)runs.Status}: {runs.Body?.ToJsonString()}");
     }
 
-    /// <summary>Known product bug, seen failing here (the run went to step 59 on one worker):
-    /// TrainingRunActor.HandleReplicaStarted starts step 0 once
-    /// <c>replicas >= Math.Min(MinWorkers, askedWorkers - refusals)</c>, and in a cluster run the
-    /// workers asked so far are only those already known — so the first worker to arrive starts
-    /// the run whatever minWorkers says. Un-skip when that is fixed.</summary>
+    /// <summary>minWorkers holds even when the workers come one by one (it once did not: the
+    /// first worker to arrive started the run).</summary>
     [Fact]
     public async Task A_run_waits_for_minWorkers_when_workers_come_one_by_one()
     {

@@ -115,7 +115,7 @@ public sealed class RunManagerActor : ReceiveActor
 
         IActorRef Start<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
             Context.ActorOf(TrainingRunActor<T>.Props(new RunSetup<T>(runId, m.Spec, null, layout, m.Data, layout.InitialParameters<T>(m.Spec),
-                _workers, Trace: false, Listener: Self, FailWhenNoWorkers: false, MinWorkers: m.MinWorkers)), $"run-{runId:N}");
+                _workers, Trace: false, Listener: Self, FixedWorkers: false, MinWorkers: m.MinWorkers)), $"run-{runId:N}");
     }
 
     private void HandleWorker(WorkerAvailable m)

@@ -14,9 +14,10 @@ namespace ActorNet.Actors;
 /// <param name="BaseDirectory">folder relative data paths in the spec start from</param>
 /// <param name="Trace">also send <see cref="StepTraced"/> after every step</param>
 /// <param name="MinWorkers">replicas the first step waits for (so that a run repeats exactly, it always starts on as many)</param>
-/// <param name="FailWhenNoWorkers">fail the run when every worker asked refused (local mode); a cluster run waits for more</param>
+/// <param name="FixedWorkers">the workers given are all there will be (local mode): the first step starts once
+/// each has answered, and the run fails if all refuse. Otherwise (a cluster) the run waits for MinWorkers.</param>
 public sealed record RunSetup<T>(Guid RunId, RunSpec Spec, string? BaseDirectory, ModelLayout Layout, DataCache.Entry Data, T[][] InitialParameters,
-    IReadOnlyList<IActorRef> Workers, bool Trace, IActorRef Listener, bool FailWhenNoWorkers = true, int MinWorkers = 1);
+    IReadOnlyList<IActorRef> Workers, bool Trace, IActorRef Listener, bool FixedWorkers = true, int MinWorkers = 1);
 
 /// <summary>
 /// One training run: owns the schedule and the parameter shards, asks workers for model
@@ -111,8 +112,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         Context.Watch(m.Replica);
         _joining.Add((m.Worker, m.Replica));
         _log.Info("Run {RunId}: replica on {Worker} joins from the next step", _setup.RunId, m.Worker);
-        var enough = _step > 0 || _replicas.Count + _joining.Count >= Math.Min(_setup.MinWorkers, _askedWorkers.Count - _refusals.Count);
-        if (!_stepInProgress && enough) StartStep(_step);
+        if (!_stepInProgress && (_step > 0 || EnoughToStart())) StartStep(_step);
     }
 
     private void HandleReplicaRefused(ReplicaRefused m)
@@ -123,10 +123,18 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         _refusals.Add($"{m.Worker}: {m.Reason}");
         // Every worker asked said no and none is left: with no one to train, the run fails
         // (a cluster run whose workers may yet join is given more with AddWorker first).
-        if (_refusals.Count >= _askedWorkers.Count && _replicas.Count == 0 && _joining.Count == 0 && _setup.FailWhenNoWorkers)
+        if (_refusals.Count >= _askedWorkers.Count && _replicas.Count == 0 && _joining.Count == 0 && _setup.FixedWorkers)
             HandleFailed(new ShardStepFailed(_setup.RunId, _step, -1, "no worker can take part: " + string.Join("; ", _refusals)));
-        else if (!_stepInProgress && _step == 0 && _joining.Count > 0 && _joining.Count >= _askedWorkers.Count - _refusals.Count)
+        else if (!_stepInProgress && _step == 0 && _joining.Count > 0 && EnoughToStart())
             StartStep(0); // the workers still to answer have all refused: start with those that did not
+    }
+
+    /// <summary>The first step waits for MinWorkers replicas (so that a run repeats exactly, it
+    /// always starts on as many); with a fixed set of workers, for as many as did not refuse.</summary>
+    private bool EnoughToStart()
+    {
+        var ready = _replicas.Count + _joining.Count;
+        return ready >= _setup.MinWorkers || (_setup.FixedWorkers && ready > 0 && ready >= _askedWorkers.Count - _refusals.Count);
     }
 
     private void HandleTerminated(Terminated t)
@@ -134,6 +142,8 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         _joining.RemoveAll(j => j.Replica.Equals(t.ActorRef));
         if (!_replicas.Remove(t.ActorRef)) return;
         _log.Warning("Run {RunId}: lost replica {Replica}; {Left} left", _setup.RunId, t.ActorRef.Path, _replicas.Count);
+        _setup.Listener.Tell(new WorkerLeftOut(_setup.RunId, t.ActorRef.Path.Address.ToString(),
+            $"lost at step {_step} ({_replicas.Count} replica(s) left; the step is computed again without it)"));
         UseReplicas();
         if (_stepInProgress && Array.IndexOf(_stepParts, t.ActorRef) >= 0)
         {
@@ -147,6 +157,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
     private void StartStep(long step)
     {
         if (_step != step) _attempt = 0;
+        if (step == 0 && !_stepInProgress) _epochClock.Restart(); // waiting for workers is not training time
         _step = step;
         AdmitJoiningReplicas();
         if (_replicas.Count == 0)

@@ -26,6 +26,8 @@ public static class Logging
     {
         var logger = new LoggerConfiguration()
             .MinimumLevel.Is(settings.Level)
+            // ASP.NET Core writes several lines per HTTP request at Information: keep them out.
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .Enrich.WithProperty("Role", settings.Role)
             .Enrich.WithProperty("Pid", Environment.ProcessId)
             .WriteTo.File(new CompactJsonFormatter(), settings.FilePath)

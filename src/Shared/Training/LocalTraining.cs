@@ -64,7 +64,7 @@ public static class LocalTraining
         return new RunHandle(runId, run, channel.Reader);
 
         RunSetup<T> Setup<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
-            new(runId, spec, baseDirectory, layout, data, layout.InitialParameters<T>(spec), workerRefs, trace, listener, FailWhenNoWorkers: true, MinWorkers: workers);
+            new(runId, spec, baseDirectory, layout, data, layout.InitialParameters<T>(spec), workerRefs, trace, listener, FixedWorkers: true, MinWorkers: workers);
     }
 
     /// <summary>Passes a run's events to a channel; after the last one, stops the run's local
