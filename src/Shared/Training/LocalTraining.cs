@@ -56,31 +56,15 @@ public static class LocalTraining
         var workerRefs = Enumerable.Range(0, workers)
             .Select(k => system.ActorOf(WorkerActor.Props(), $"worker-{runId:N}-{k:D3}")).ToArray();
         var channel = Channel.CreateUnbounded<IActorNetMessage>(new UnboundedChannelOptions { SingleReader = true });
-        var listener = system.ActorOf(Props.Create(() => new ChannelWriterActor(channel.Writer, workerRefs)), $"watch-{runId:N}");
+        var listener = system.ActorOf(RunWatcherActor.Props(channel.Writer, workerRefs), $"watch-{runId:N}");
         var layout = ModelLayout.From(spec, data.Train.FeatureCount);
         var run = spec.Precision == Precision.Float64
             ? system.ActorOf(TrainingRunActor<double>.Props(Setup<double>()), $"run-{runId:N}")
             : system.ActorOf(TrainingRunActor<float>.Props(Setup<float>()), $"run-{runId:N}");
+        listener.Tell(new RunWatcherActor.WatchRun(run, runId));
         return new RunHandle(runId, run, channel.Reader);
 
         RunSetup<T> Setup<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
             new(runId, spec, baseDirectory, layout, data, layout.InitialParameters<T>(spec), workerRefs, trace, listener, FixedWorkers: true, MinWorkers: workers);
-    }
-
-    /// <summary>Passes a run's events to a channel; after the last one, stops the run's local
-    /// workers and itself.</summary>
-    private sealed class ChannelWriterActor : ReceiveActor
-    {
-        public ChannelWriterActor(ChannelWriter<IActorNetMessage> writer, IActorRef[] workers)
-        {
-            Receive<IActorNetMessage>(m =>
-            {
-                writer.TryWrite(m);
-                if (m is not (RunCompleted or RunFailed)) return;
-                writer.TryComplete();
-                foreach (var w in workers) w.Tell(PoisonPill.Instance);
-                Context.Stop(Self);
-            });
-        }
     }
 }
