@@ -22,13 +22,16 @@ namespace ActorNet.Actors;
 /// (after a worker was lost) discards what the earlier attempt left in flight.</remarks>
 public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static Props Props(Guid runId, int index, LayerShape shape, bool isLast, Loss loss, T[] parameters, long version,
+    /// <param name="gated">synchronous training: the forward pass of step t waits for parameters of
+    /// version t. Asynchronous training uses whatever parameters the layer has.</param>
+    public static Props Props(Guid runId, int index, LayerShape shape, bool isLast, Loss loss, T[] parameters, long version, bool gated,
         IActorRef? next, IActorRef replica, IActorRef shard) =>
-        Akka.Actor.Props.Create(() => new LayerActor<T>(runId, index, shape, isLast, loss, parameters, version, next, replica, shard));
+        Akka.Actor.Props.Create(() => new LayerActor<T>(runId, index, shape, isLast, loss, parameters, version, gated, next, replica, shard));
 
     private readonly Guid _runId;
     private readonly int _index;
     private readonly bool _isLast;
+    private readonly bool _gated;
     private readonly Loss _loss;
     private readonly IActorRef? _next;
     private readonly IActorRef _replica;
@@ -43,9 +46,10 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
     private int _backwardsStarted;
     private int _stepRows;
 
-    public LayerActor(Guid runId, int index, LayerShape shape, bool isLast, Loss loss, T[] parameters, long version,
+    public LayerActor(Guid runId, int index, LayerShape shape, bool isLast, Loss loss, T[] parameters, long version, bool gated,
         IActorRef? next, IActorRef replica, IActorRef shard)
     {
+        _gated = gated;
         _runId = runId;
         _index = index;
         _isLast = isLast;
@@ -74,13 +78,13 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
 
     private void HandleForward(ForwardBatch<T> m)
     {
-        if (m.RunId != _runId || m.Step < _version || (m.Step, m.Attempt).CompareTo(_round) < 0)
+        if (m.RunId != _runId || (_gated && m.Step < _version) || (m.Step, m.Attempt).CompareTo(_round) < 0)
         {
             _log.Warning("Layer {Layer}: dropped forward of run {RunId} step {Step} attempt {Attempt} (at version {Version})",
                 _index, m.RunId, m.Step, m.Attempt, _version);
             return;
         }
-        if (m.Step > _version)
+        if (_gated && m.Step > _version)
         {
             Stash.Stash(); // parameters of version m.Step are on their way
             return;
@@ -152,6 +156,7 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
             for (var g = 0; g < _groups.Length; g++) NeuronGroup<T>.Scatter(_core.Shape, g, _groupSums[g], gradient);
         }
         _shard.Tell(new LayerGradientsComputed<T>(_runId, m.Step, m.Attempt, _index, m.Part, m.Parts, _stepRows, gradient));
+        if (_index == 0) _replica.Tell(new BackwardCompleted(_runId, m.Step, m.Attempt)); // the last layer to finish
         Array.Clear(_groupSums);
         _backwardsStarted = 0;
         _stepRows = 0;

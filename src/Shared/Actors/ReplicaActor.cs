@@ -17,8 +17,8 @@ namespace ActorNet.Actors;
 /// </summary>
 public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static Props Props(Guid runId, ModelLayout layout, Loss loss, int microBatches, DataSet train, T[][] parameters, long version, IReadOnlyList<IActorRef> shards) =>
-        Akka.Actor.Props.Create(() => new ReplicaActor<T>(runId, layout, loss, microBatches, train, parameters, version, shards));
+    public static Props Props(Guid runId, ModelLayout layout, Loss loss, int microBatches, DataSet train, T[][] parameters, long version, bool gated, IReadOnlyList<IActorRef> shards) =>
+        Akka.Actor.Props.Create(() => new ReplicaActor<T>(runId, layout, loss, microBatches, train, parameters, version, gated, shards));
 
     private readonly Guid _runId;
     private readonly int _outputs;
@@ -30,7 +30,7 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
     private long _steps;
     private StepInProgress? _step;
 
-    public ReplicaActor(Guid runId, ModelLayout layout, Loss loss, int microBatches, DataSet train, T[][] parameters, long version, IReadOnlyList<IActorRef> shards)
+    public ReplicaActor(Guid runId, ModelLayout layout, Loss loss, int microBatches, DataSet train, T[][] parameters, long version, bool gated, IReadOnlyList<IActorRef> shards)
     {
         _runId = runId;
         _outputs = layout.Outputs;
@@ -42,11 +42,12 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
         {
             var isLast = i == layout.Layers.Count - 1;
             next = _layers[i] = Context.ActorOf(
-                LayerActor<T>.Props(runId, i, layout.Layers[i], isLast, loss, parameters[i], version, next, Self, shards[i]), $"layer-{i}");
+                LayerActor<T>.Props(runId, i, layout.Layers[i], isLast, loss, parameters[i], version, gated, next, Self, shards[i]), $"layer-{i}");
         }
 
         Receive<ComputeGradients>(HandleCompute);
         Receive<MicroBatchLossComputed>(HandleLoss);
+        Receive<BackwardCompleted>(HandleBackwardCompleted);
         Receive<ParametersUpdated<T>>(m => _layers[m.Layer].Forward(m));
     }
 
@@ -73,7 +74,22 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
         s.LossSum += m.LossSum;
         s.Correct += m.Correct;
         s.Rows += m.Rows;
-        if (++s.Received < s.MicroBatches) return;
+        s.Received++;
+        TryReport(s);
+    }
+
+    private void HandleBackwardCompleted(BackwardCompleted m)
+    {
+        if (_step is not { } s || m.RunId != _runId || m.Step != s.Request.Step || m.Attempt != s.Request.Attempt) return;
+        s.BackwardDone = true;
+        TryReport(s);
+    }
+
+    /// <summary>The step's part is reported once its loss is known and its backward pass is over:
+    /// only then may the replica be given another step.</summary>
+    private void TryReport(StepInProgress s)
+    {
+        if (s.Received < s.MicroBatches || !s.BackwardDone) return;
         _steps++;
         s.ReplyTo.Tell(new PartLossComputed(_runId, s.Request.Step, s.Request.Attempt, s.Request.Part, s.Rows, s.LossSum, s.Correct));
         _step = null;
@@ -90,6 +106,7 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
         public IActorRef ReplyTo { get; } = replyTo;
         public int MicroBatches { get; } = microBatches;
         public int Received { get; set; }
+        public bool BackwardDone { get; set; }
         public int Rows { get; set; }
         public double LossSum { get; set; }
         public int Correct { get; set; }

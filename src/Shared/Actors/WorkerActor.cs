@@ -52,7 +52,8 @@ public sealed class WorkerActor : ReceiveActor
         }
         var layout = ModelLayout.From(spec, data.Train.FeatureCount);
         var replica = Context.ActorOf(
-            ReplicaActor<T>.Props(m.RunId, layout, spec.Loss, spec.MicroBatches, data.Train, m.Parameters, m.Version, m.Shards),
+            ReplicaActor<T>.Props(m.RunId, layout, spec.Loss, spec.MicroBatches, data.Train, m.Parameters, m.Version,
+                gated: spec.Sync.Mode == SyncMode.Synchronous, m.Shards),
             $"replica-{m.RunId:N}");
         Context.Watch(Sender); // the run: if it dies, its replica has nothing left to do
         _replicas[m.RunId] = (replica, Sender);

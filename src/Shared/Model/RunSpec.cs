@@ -34,6 +34,21 @@ public sealed record RunSpec
     /// <summary>Initializer for layers that give neither weights nor their own initializer.
     /// Default: He (normal) for layers with a ReLU-family activation, Glorot (uniform) otherwise.</summary>
     public Initializer? Initializer { get; init; }
+    /// <summary>How workers' gradients are combined. Default: synchronous.</summary>
+    public SyncSpec Sync { get; init; } = new();
+}
+
+public enum SyncMode { Synchronous, Asynchronous }
+
+/// <summary>Synchronous: every step waits for all workers, their gradients are summed in a fixed
+/// order (exact and repeatable). Asynchronous (stale-synchronous parallel, Ho et al. 2013): each
+/// worker's gradient is applied as it arrives, and no worker runs more than
+/// <see cref="MaxStaleness"/> steps ahead of the slowest.</summary>
+public sealed record SyncSpec
+{
+    public SyncMode Mode { get; init; } = SyncMode.Synchronous;
+    /// <summary>Steps a worker may be ahead of the slowest, in asynchronous mode. Default 2.</summary>
+    public int MaxStaleness { get; init; } = 2;
 }
 
 /// <summary>One dense layer: <c>Size</c> neurons, an activation, optionally split into

@@ -30,14 +30,15 @@ public sealed class RunSpecException(string source, IReadOnlyList<string> errors
 ///   "loss": "sse|mse|softmaxCrossEntropy|binaryCrossEntropy",
 ///   "optimizer": { "kind": "sgd|momentum|adam", "learningRate": 0.1, "momentum": 0.9,
 ///                  "nesterov": false, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weightDecay": 0 },
-///   "batchSize": 32, "microBatches": 1, "epochs": 10, "trainBiases": true, "initializer": "heNormal"
+///   "batchSize": 32, "microBatches": 1, "epochs": 10, "trainBiases": true, "initializer": "heNormal",
+///   "sync": { "mode": "sync" | "async", "maxStaleness": 2 }
 /// }
 /// </code>
 /// A "description" key may hold free text anywhere at the top level.
 /// </remarks>
 public static class RunSpecReader
 {
-    private static readonly string[] TopKeys = ["name", "description", "seed", "precision", "data", "layers", "loss", "optimizer", "batchSize", "microBatches", "epochs", "trainBiases", "initializer"];
+    private static readonly string[] TopKeys = ["name", "description", "seed", "precision", "data", "layers", "loss", "optimizer", "batchSize", "microBatches", "epochs", "trainBiases", "initializer", "sync"];
     private static readonly string[] DataKeys = ["builtin", "samples", "noise", "train", "test", "labelColumn", "testFraction", "scaling", "inline", "maxTrainSamples"];
     private static readonly string[] LayerKeys = ["size", "activation", "groups", "initializer", "weights", "biases"];
     private static readonly string[] OptimizerKeys = ["kind", "learningRate", "momentum", "nesterov", "beta1", "beta2", "epsilon", "weightDecay"];
@@ -107,6 +108,7 @@ public static class RunSpecReader
             var epochs = Int(root, "", "epochs", 10, min: 1);
             var trainBiases = Bool(root, "", "trainBiases", true);
             var init = ReadNamed<Initializer>(root, "", "initializer", Initializers.Names, Initializers.TryParse, required: false);
+            var sync = root.TryGetProperty("sync", out var syncEl) ? ReadSync(syncEl) : new SyncSpec();
 
             if (micro > batch) Error("microBatches", $"{micro} micro-batches cannot be cut from a batch of {batch}");
             if (layers is { Count: > 0 } && loss is { } l)
@@ -128,7 +130,19 @@ public static class RunSpecReader
             {
                 Name = name, Seed = seed, Precision = precision, Data = data, Layers = layers, Loss = loss.Value,
                 Optimizer = optimizer, BatchSize = batch, MicroBatches = micro, Epochs = epochs,
-                TrainBiases = trainBiases, Initializer = init,
+                TrainBiases = trainBiases, Initializer = init, Sync = sync,
+            };
+        }
+
+        private SyncSpec ReadSync(JsonElement el)
+        {
+            if (el.ValueKind != JsonValueKind.Object) { Error("sync", $"expected an object, found {Kind(el)}"); return new SyncSpec(); }
+            CheckKeys(el, "sync", ["mode", "maxStaleness"]);
+            var mode = Choice(el, "sync", "mode", ["sync", "async"], "sync");
+            return new SyncSpec
+            {
+                Mode = mode == "async" ? SyncMode.Asynchronous : SyncMode.Synchronous,
+                MaxStaleness = Int(el, "sync", "maxStaleness", 2, min: 0),
             };
         }
 

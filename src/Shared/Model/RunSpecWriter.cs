@@ -28,6 +28,10 @@ public static class RunSpecWriter
             w.WriteNumber("epochs", spec.Epochs);
             w.WriteBoolean("trainBiases", spec.TrainBiases);
             if (spec.Initializer is { } init) w.WriteString("initializer", Initializers.Name(init));
+            w.WriteStartObject("sync");
+            w.WriteString("mode", spec.Sync.Mode == SyncMode.Asynchronous ? "async" : "sync");
+            w.WriteNumber("maxStaleness", spec.Sync.MaxStaleness);
+            w.WriteEndObject();
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray());

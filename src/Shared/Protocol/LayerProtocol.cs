@@ -41,3 +41,7 @@ public sealed record UseParameters<T>(long Version, T[] Parameters) : IActorNetM
 
 /// <summary>Last layer → replica: the loss of one micro-batch, summed over its samples.</summary>
 public sealed record MicroBatchLossComputed(Guid RunId, long Step, int Attempt, int MicroBatch, int Rows, double LossSum, int Correct) : IActorNetMessage;
+
+/// <summary>First layer → replica: the step's backward pass is over (every layer has sent its
+/// gradient), so the replica may take its next step.</summary>
+public sealed record BackwardCompleted(Guid RunId, long Step, int Attempt) : IActorNetMessage;

@@ -57,6 +57,10 @@ internal static class MessageRegistry
             (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Attempt); w.Int32(m.MicroBatch); w.Int32(m.Rows); w.Double(m.LossSum); w.Int32(m.Correct); },
             (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Double(), r.Int32())),
 
+        MessageCodec.Of<BackwardCompleted>("bwd.completed",
+            (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Attempt); },
+            (ref r) => new(r.Guid(), r.Int64(), r.Int32())),
+
         // RunProtocol
         MessageCodec.Of<StepCompleted>("run.step",
             (ref w, m) =>

@@ -21,7 +21,7 @@ public sealed class SerializationRoundTripTests(ITestOutputHelper output)
     // The wire names, pinned: they are the format, so renaming one must fail a test, not pass silently.
     private static readonly string[] ExpectedManifests =
     [
-        "grad.compute", "part.loss", "shard.failed", "shard.replicas", "mb.loss",
+        "grad.compute", "part.loss", "shard.failed", "shard.replicas", "mb.loss", "bwd.completed",
         "run.step", "run.trace", "run.epoch", "run.done", "run.failed", "run.stop", "run.left-out",
         "replica.started", "replica.refused", "replica.stop", "worker.add",
         .. new[] { "f32", "f64" }.SelectMany(e => new[]
