@@ -11,17 +11,20 @@ namespace ActorNet.Actors;
 /// parameters to every replica and tells the run.</summary>
 public sealed class ParameterShardActor<T> : ReceiveActor where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static Props Props(Guid runId, ParameterShard<T> shard, IActorRef run) =>
-        Akka.Actor.Props.Create(() => new ParameterShardActor<T>(runId, shard, run));
+    /// <param name="immediate">asynchronous training: apply each worker's gradient as it comes</param>
+    public static Props Props(Guid runId, ParameterShard<T> shard, IActorRef run, bool immediate = false) =>
+        Akka.Actor.Props.Create(() => new ParameterShardActor<T>(runId, shard, run, immediate));
 
     private readonly Guid _runId;
     private readonly ParameterShard<T> _shard;
     private readonly IActorRef _run;
+    private readonly bool _immediate;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IReadOnlyList<IActorRef> _replicas = [];
 
-    public ParameterShardActor(Guid runId, ParameterShard<T> shard, IActorRef run)
+    public ParameterShardActor(Guid runId, ParameterShard<T> shard, IActorRef run, bool immediate)
     {
+        _immediate = immediate;
         _runId = runId;
         _shard = shard;
         _run = run;
@@ -33,7 +36,7 @@ public sealed class ParameterShardActor<T> : ReceiveActor where T : unmanaged, I
     {
         if (m.RunId != _runId) return;
         var dropped = _shard.DroppedParts;
-        var average = _shard.Add(m.Step, m.Attempt, m.Part, m.Parts, m.Rows, m.Gradients);
+        var average = _immediate ? _shard.ApplyNow(m.Rows, m.Gradients) : _shard.Add(m.Step, m.Attempt, m.Part, m.Parts, m.Rows, m.Gradients);
         if (_shard.DroppedParts != dropped)
             _log.Warning("Layer {Layer}: dropped gradient part {Part} of step {Step} (at version {Version}; {Dropped} dropped so far)",
                 _shard.Layer, m.Part, m.Step, _shard.Version, _shard.DroppedParts);

@@ -54,6 +54,16 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
     private StepTotals _stepTotals;
     private StepTotals _epochTotals;
     private bool _stopRequested;
+    // Asynchronous (stale-synchronous) training: which batch each replica has, how many steps
+    // each has done, batches to hand out again (their replica was lost), per-layer versions.
+    private readonly bool _async;
+    private readonly Dictionary<IActorRef, long> _assigned = [];
+    private readonly Dictionary<IActorRef, long> _clocks = [];
+    private readonly Queue<long> _retry = new();
+    private readonly long[] _layerVersions;
+    private readonly Dictionary<int, int> _batchesDoneInEpoch = [];
+    private long _nextBatch;
+    private long _batchesDone;
 
     public TrainingRunActor(RunSetup<T> setup)
     {
@@ -65,10 +75,12 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         _parameters = (T[][])setup.InitialParameters.Clone();
         _averageGradients = new T[layers.Count][];
         _shards = new IActorRef[layers.Count];
+        _async = spec.Sync.Mode == SyncMode.Asynchronous;
+        _layerVersions = new long[layers.Count];
         for (var i = 0; i < layers.Count; i++)
         {
             var shard = new ParameterShard<T>(i, layers[i], setup.InitialParameters[i], spec.Optimizer, spec.TrainBiases);
-            _shards[i] = Context.ActorOf(ParameterShardActor<T>.Props(setup.RunId, shard, Self), $"shard-{i}");
+            _shards[i] = Context.ActorOf(ParameterShardActor<T>.Props(setup.RunId, shard, Self, immediate: _async), $"shard-{i}");
         }
 
         Receive<AddWorker>(m => AskForReplica(m.Worker));
@@ -100,7 +112,9 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
 
     private void AskForReplica(IActorRef worker)
     {
-        var version = _step; // the parameters below are the result of _step updates
+        // Synchronous: the parameters below are the result of _step updates. Asynchronous:
+        // version 0, so that every update the shards send from now on is taken.
+        var version = _async ? 0 : _step;
         _askedWorkers.Add(worker);
         worker.Tell(new StartReplica<T>(_setup.RunId, _specJson, _setup.BaseDirectory, _setup.Data.Train.Count, _setup.Data.TrainSha256,
             version, (T[][])_parameters.Clone(), _shards)); // a copy: _parameters' entries are replaced as steps apply
@@ -112,6 +126,11 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         Context.Watch(m.Replica);
         _joining.Add((m.Worker, m.Replica));
         _log.Info("Run {RunId}: replica on {Worker} joins from the next step", _setup.RunId, m.Worker);
+        if (_async)
+        {
+            if (_nextBatch > 0 || EnoughToStart()) Dispatch();
+            return;
+        }
         if (!_stepInProgress && (_step > 0 || EnoughToStart())) StartStep(_step);
     }
 
@@ -145,6 +164,13 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         _setup.Listener.Tell(new WorkerLeftOut(_setup.RunId, t.ActorRef.Path.Address.ToString(),
             $"lost at step {_step} ({_replicas.Count} replica(s) left; the step is computed again without it)"));
         UseReplicas();
+        if (_async)
+        {
+            _clocks.Remove(t.ActorRef);
+            if (_assigned.Remove(t.ActorRef, out var lost)) _retry.Enqueue(lost); // someone else computes it
+            Dispatch();
+            return;
+        }
         if (_stepInProgress && Array.IndexOf(_stepParts, t.ActorRef) >= 0)
         {
             // Its slice of this step is lost with it: try the step again without it. Parts
@@ -189,8 +215,9 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         foreach (var (_, r) in _joining.OrderBy(j => j.Worker, StringComparer.Ordinal))
         {
             for (var l = 0; l < _parameters.Length; l++)
-                r.Tell(new ParametersUpdated<T>(_setup.RunId, _step, l, _parameters[l]));
+                r.Tell(new ParametersUpdated<T>(_setup.RunId, _async ? _layerVersions[l] : _step, l, _parameters[l]));
             _replicas.Add(r);
+            if (_async) _clocks[r] = _clocks.Count == 0 ? 0 : _clocks.Values.Min();
         }
         _joining.Clear();
         UseReplicas();
@@ -204,6 +231,12 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
 
     private void HandleApplied(ShardStepApplied<T> m)
     {
+        if (m.RunId == _setup.RunId && _async)
+        {
+            _parameters[m.Layer] = m.Parameters;
+            _layerVersions[m.Layer]++; // one update per message, in the shard's order
+            return;
+        }
         if (m.RunId != _setup.RunId || m.Step != _step) return;
         _parameters[m.Layer] = m.Parameters;
         _averageGradients[m.Layer] = m.AverageGradient;
@@ -213,10 +246,57 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
 
     private void HandlePartLoss(PartLossComputed m)
     {
+        if (_async)
+        {
+            HandleAsyncPart(m);
+            return;
+        }
         if (m.RunId != _setup.RunId || m.Step != _step || m.Attempt != _attempt) return;
         _stepTotals = _stepTotals.Add(m.Rows, m.LossSum, m.Correct);
         _reported++;
         TryCommit();
+    }
+
+    /// <summary>Asynchronous: hands out batches to every replica that has none and is at most
+    /// MaxStaleness steps ahead of the slowest.</summary>
+    private void Dispatch()
+    {
+        AdmitJoiningReplicas();
+        if (_stopRequested) return;
+        if (_nextBatch == 0) _epochClock.Restart(); // waiting for workers is not training time
+        var slowest = _clocks.Count == 0 ? 0 : _clocks.Values.Min();
+        foreach (var r in _replicas)
+        {
+            if (_assigned.ContainsKey(r) || _clocks[r] - slowest > _setup.Spec.Sync.MaxStaleness) continue;
+            long batch;
+            if (_retry.Count > 0) batch = _retry.Dequeue();
+            else if (_nextBatch < _schedule.TotalSteps) batch = _nextBatch++;
+            else break;
+            _assigned[r] = batch;
+            r.Tell(new ComputeGradients(_setup.RunId, batch, 0, 0, 1, _schedule.Indices(batch).ToArray()));
+        }
+    }
+
+    private void HandleAsyncPart(PartLossComputed m)
+    {
+        if (m.RunId != _setup.RunId || !_assigned.Remove(Sender, out var batch) || batch != m.Step) return;
+        _clocks[Sender]++;
+        _batchesDone++;
+        _epochTotals = _epochTotals.Add(m.Rows, m.LossSum, m.Correct);
+        var (epoch, position) = _schedule.Locate(batch);
+        _setup.Listener.Tell(new StepCompleted(_setup.RunId, batch, epoch + 1, position + 1, _schedule.StepsPerEpoch, m.Rows, m.LossSum / m.Rows, m.Correct, _replicas.Count));
+        _batchesDoneInEpoch[epoch] = _batchesDoneInEpoch.GetValueOrDefault(epoch) + 1;
+        // Epochs end in order: an epoch is over when all its batches are done and the one before it was.
+        while (_batchesDoneInEpoch.GetValueOrDefault(_epochs.Count) == _schedule.StepsPerEpoch) CompleteEpoch(_epochs.Count + 1);
+        if (_batchesDone >= _schedule.TotalSteps || (_stopRequested && _assigned.Count == 0))
+        {
+            var outcome = _batchesDone >= _schedule.TotalSteps ? RunOutcome.Completed : RunOutcome.Cancelled;
+            _log.Info("Run {RunId} {Outcome} after {Steps} asynchronous steps", _setup.RunId, outcome, _batchesDone);
+            _setup.Listener.Tell(new RunCompleted(_setup.RunId, outcome, _batchesDone, _epochs.ToArray(), ToDouble(_parameters)));
+            Context.Stop(Self);
+            return;
+        }
+        Dispatch();
     }
 
     private void HandleFailed(ShardStepFailed m)

@@ -77,6 +77,17 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
         return Apply(parts);
     }
 
+    /// <summary>Asynchronous training: applies one worker's gradient (summed over its
+    /// <paramref name="rows"/> samples) at once, whatever step it came from. Returns the averaged gradient.</summary>
+    public T[] ApplyNow(int rows, T[] gradient)
+    {
+        if (gradient.Length != Parameters.Length)
+            throw new ArgumentException($"layer {Layer}: gradient of {gradient.Length} values, expected {Parameters.Length}", nameof(gradient));
+        _parts[0] = gradient;
+        _rows[0] = rows;
+        return Apply(1);
+    }
+
     private T[] Apply(int parts)
     {
         // Σ_k part_k in part order, then ÷ total rows: the mean gradient of the global batch.

@@ -100,6 +100,22 @@ public sealed class RunSpecReaderTests
         Assert.NotEmpty(spec.Layers);
     }
 
+    [Theory]
+    [InlineData("circles.json")]
+    [InlineData("backprop.json")]
+    [InlineData("fashion-mnist.json")]
+    public void A_spec_written_as_json_reads_back_the_same(string file)
+    {
+        // Workers get the spec as the JSON RunSpecWriter makes of it.
+        var spec = RunSpecReader.Load(Path.Combine(RepoRoot(), "examples", file));
+        var json = RunSpecWriter.ToJson(spec);
+        var again = RunSpecReader.Parse(json, "written", spec.Name);
+        Assert.Equal(json, RunSpecWriter.ToJson(again));
+        Assert.Equal((spec.Seed, spec.Loss, spec.Optimizer, spec.BatchSize, spec.Epochs, spec.TrainBiases, spec.Precision),
+            (again.Seed, again.Loss, again.Optimizer, again.BatchSize, again.Epochs, again.TrainBiases, again.Precision));
+        Assert.Equal(spec.Layers.Select(l => (l.Size, l.Activation, l.Groups)), again.Layers.Select(l => (l.Size, l.Activation, l.Groups)));
+    }
+
     internal static string RepoRoot()
     {
         var dir = AppContext.BaseDirectory;

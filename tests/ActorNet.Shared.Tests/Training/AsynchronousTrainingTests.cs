@@ -1,0 +1,47 @@
+using ActorNet.Model;
+using ActorNet.Tests.Model;
+using Xunit;
+
+namespace ActorNet.Tests.Training;
+
+/// <summary>Stale-synchronous training: each worker's gradient is applied as it comes.</summary>
+public sealed class AsynchronousTrainingTests : Akka.TestKit.Xunit2.TestKit
+{
+    [Theory]
+    [InlineData(2, 0)]
+    [InlineData(3, 2)]
+    public async Task Converges_on_the_circles(int workers, int maxStaleness)
+    {
+        var spec = RunSpecReader.Load(Path.Combine(RunSpecReaderTests.RepoRoot(), "examples", "circles.json")) with
+        {
+            Sync = new SyncSpec { Mode = SyncMode.Asynchronous, MaxStaleness = maxStaleness },
+        };
+        var (done, _, steps) = await TestRuns.TrainAsync(Sys, spec, workers);
+
+        Assert.Equal(ActorNet.Protocol.RunOutcome.Completed, done.Outcome);
+        Assert.Equal(spec.Epochs, done.Epochs.Count);
+        Assert.Equal(done.Steps, steps.Count);          // every batch of every epoch, once
+        Assert.Equal(steps.Count, steps.Select(s => s.Step).Distinct().Count());
+        Assert.True(done.Epochs[^1].TestAccuracy >= 0.97, $"test accuracy {done.Epochs[^1].TestAccuracy}");
+    }
+
+    [Fact]
+    public void The_sync_section_is_read_and_checked()
+    {
+        var spec = RunSpecReader.Parse("""
+            { "data": { "builtin": "xor" }, "layers": [ { "size": 2, "activation": "softmax" } ],
+              "loss": "softmaxCrossEntropy", "optimizer": { "kind": "sgd", "learningRate": 0.1 },
+              "sync": { "mode": "async", "maxStaleness": 3 } }
+            """);
+        Assert.Equal((SyncMode.Asynchronous, 3), (spec.Sync.Mode, spec.Sync.MaxStaleness));
+        Assert.Equal(spec.Sync, RunSpecReader.Parse(RunSpecWriter.ToJson(spec)).Sync);
+
+        var e = Assert.Throws<RunSpecException>(() => RunSpecReader.Parse("""
+            { "data": { "builtin": "xor" }, "layers": [ { "size": 2, "activation": "softmax" } ],
+              "loss": "softmaxCrossEntropy", "optimizer": { "kind": "sgd", "learningRate": 0.1 },
+              "sync": { "mode": "eventually", "maxStaleness": -1 } }
+            """));
+        Assert.Contains("sync.mode: unknown 'eventually' (expected one of: sync, async)", e.Errors);
+        Assert.Contains("sync.maxStaleness: must be at least 0, found -1", e.Errors);
+    }
+}
