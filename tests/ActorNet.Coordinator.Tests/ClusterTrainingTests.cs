@@ -1,3 +1,6 @@
+using ActorNet.Coordinator.Actors;
+using ActorNet.Coordinator.Runs;
+using Akka.Actor;
 using Xunit;
 
 namespace ActorNet.Coordinator.Tests;
@@ -40,6 +43,52 @@ public sealed class ClusterTrainingTests
         Assert.True(status.State == "completed", $"{status.State}: {status.Error}; {string.Join("; ", status.Events)}");
         Assert.Equal(2, status.Step); // 8 training rows in batches of 4
         Assert.True(double.IsFinite(status.TrainLoss!.Value));
+    }
+
+    private const string Moons = """
+        { "name": "moons", "seed": 5, "data": { "builtin": "moons", "samples": 300 },
+          "layers": [ { "size": 12, "activation": "tanh", "groups": 2 }, { "size": 2, "activation": "softmax" } ],
+          "loss": "softmaxCrossEntropy", "optimizer": { "kind": "momentum", "learningRate": 0.05 },
+          "batchSize": 30, "microBatches": 2, "epochs": 4 }
+        """;
+
+    private static async Task<RunStatus> TrainAsync(int workers)
+    {
+        await using var cluster = await TwoNodeCluster.StartAsync(workers);
+        var id = await cluster.SubmitAsync(Moons, minWorkers: workers);
+        var status = await cluster.WaitForEndAsync(id, TimeSpan.FromMinutes(3));
+        Assert.True(status.State == "completed", $"{status.State}: {status.Error}");
+        Assert.Equal(workers, status.Workers);
+        return status;
+    }
+
+    [Fact]
+    public async Task Over_the_wire_one_and_two_workers_agree_and_two_runs_repeat_exactly()
+    {
+        var one = await TrainAsync(1);
+        var two = await TrainAsync(2);
+        var again = await TrainAsync(2);
+        Assert.True(Math.Abs(one.TrainLoss!.Value - two.TrainLoss!.Value) <= 1e-4 * one.TrainLoss.Value, $"train loss {one.TrainLoss} vs {two.TrainLoss}");
+        // Same settings twice: the same sums in the same order, so the very same bits.
+        Assert.Equal(BitConverter.DoubleToInt64Bits(two.TrainLoss!.Value), BitConverter.DoubleToInt64Bits(again.TrainLoss!.Value));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(two.TestLoss!.Value), BitConverter.DoubleToInt64Bits(again.TestLoss!.Value));
+    }
+
+    [Fact]
+    public async Task A_worker_node_that_goes_away_mid_run_costs_only_its_part_of_a_step()
+    {
+        var spec = Moons.Replace("\"epochs\": 4", "\"epochs\": 400");
+        await using var cluster = await TwoNodeCluster.StartAsync(workers: 2);
+        var id = await cluster.SubmitAsync(spec, minWorkers: 2);
+        await TwoNodeCluster.WaitAsync(async () =>
+            (await cluster.Runs.Ask<CurrentRun>(new GetRun(id), TimeSpan.FromSeconds(10))).Run is { Step: > 20 }, TimeSpan.FromMinutes(1), "the run to get going");
+        await cluster.Workers[1].Terminate(); // the node leaves; its replica dies with it
+
+        var status = await cluster.WaitForEndAsync(id, TimeSpan.FromMinutes(3));
+        Assert.True(status.State == "completed", $"{status.State}: {status.Error}");
+        Assert.Equal(1, status.Workers);
+        Assert.Equal(400, status.Epoch);
+        Assert.Contains(status.Events, e => e.Contains("lost at step", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -15,6 +15,7 @@ internal sealed class TwoNodeCluster : IAsyncDisposable
     private readonly List<ActorSystem> _systems = [];
 
     public ActorSystem Coordinator { get; private set; } = null!;
+    public List<ActorSystem> Workers { get; } = [];
     public IActorRef Runs { get; private set; } = ActorRefs.Nobody;
 
     public static async Task<TwoNodeCluster> StartAsync(int workers)
@@ -27,6 +28,7 @@ internal sealed class TwoNodeCluster : IAsyncDisposable
         {
             var w = c.Node("worker");
             w.ActorOf(WorkerActor.Props(), "worker");
+            c.Workers.Add(w);
             Cluster.Get(w).Join(cluster.SelfAddress);
         }
         await WaitAsync(() => cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == workers + 1, TimeSpan.FromSeconds(30), "the cluster to form");
