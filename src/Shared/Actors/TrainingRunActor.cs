@@ -89,7 +89,8 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         Receive<Terminated>(HandleTerminated);
         Receive<ShardStepApplied<T>>(HandleApplied);
         Receive<PartLossComputed>(HandlePartLoss);
-        Receive<ShardStepFailed>(HandleFailed);
+        Receive<ShardStepFailed>(m => Fail(m.Step, m.Reason));
+        Receive<ChildFailed>(m => Fail(_step, m.Reason));
         Receive<StopRun>(m => _stopRequested |= m.RunId == setup.RunId);
     }
 
@@ -98,7 +99,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
     {
         _log.Error(e, "Run {RunId}: an actor failed at step {Step}", _setup.RunId, _step);
-        Self.Tell(new ShardStepFailed(_setup.RunId, _step, -1, $"{e.GetType().Name}: {e.Message}"));
+        Self.Tell(new ChildFailed($"{e.GetType().Name}: {e.Message}"));
         return Directive.Stop;
     });
 
@@ -143,7 +144,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         // Every worker asked said no and none is left: with no one to train, the run fails
         // (a cluster run whose workers may yet join is given more with AddWorker first).
         if (_refusals.Count >= _askedWorkers.Count && _replicas.Count == 0 && _joining.Count == 0 && _setup.FixedWorkers)
-            HandleFailed(new ShardStepFailed(_setup.RunId, _step, -1, "no worker can take part: " + string.Join("; ", _refusals)));
+            Fail(_step, "no worker can take part: " + string.Join("; ", _refusals));
         else if (!_stepInProgress && _step == 0 && _joining.Count > 0 && EnoughToStart())
             StartStep(0); // the workers still to answer have all refused: start with those that did not
     }
@@ -299,12 +300,15 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         Dispatch();
     }
 
-    private void HandleFailed(ShardStepFailed m)
+    private void Fail(long step, string reason)
     {
-        _log.Error("Run {RunId} failed at step {Step}: {Reason}", _setup.RunId, m.Step, m.Reason);
-        _setup.Listener.Tell(new RunFailed(_setup.RunId, m.Step, m.Reason));
+        _log.Error("Run {RunId} failed at step {Step}: {Reason}", _setup.RunId, step, reason);
+        _setup.Listener.Tell(new RunFailed(_setup.RunId, step, reason));
         Context.Stop(Self);
     }
+
+    /// <summary>Self → self: a shard failed with an exception (see SupervisorStrategy).</summary>
+    private sealed record ChildFailed(string Reason);
 
     private void TryCommit()
     {

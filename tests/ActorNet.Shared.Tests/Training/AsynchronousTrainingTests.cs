@@ -45,3 +45,18 @@ public sealed class AsynchronousTrainingTests : Akka.TestKit.Xunit2.TestKit
         Assert.Contains("sync.maxStaleness: must be at least 0, found -1", e.Errors);
     }
 }
+
+public sealed class DivergenceTests : Akka.TestKit.Xunit2.TestKit
+{
+    [Fact]
+    public async Task A_run_whose_weights_stop_being_finite_fails_naming_the_step_and_layer()
+    {
+        var spec = RunSpecReader.Parse("""
+            { "data": { "builtin": "circles", "samples": 200 },
+              "layers": [ { "size": 8, "activation": "relu" }, { "size": 1, "activation": "identity" } ],
+              "loss": "mse", "optimizer": { "kind": "sgd", "learningRate": 1e30 }, "epochs": 5 }
+            """);
+        var e = await Assert.ThrowsAsync<ActorNet.Training.RunFailedException>(() => TestRuns.TrainAsync(Sys, spec));
+        Assert.Matches(@"^layer \d: (weight \[\d+, \d+\]|bias \[\d+\]) is (NaN|∞|-∞|Infinity|-Infinity) after step \d+$", e.Failure.Reason);
+    }
+}
