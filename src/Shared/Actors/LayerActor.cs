@@ -78,7 +78,9 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
 
     private void HandleForward(ForwardBatch<T> m)
     {
-        if (m.RunId != _runId || (_gated && m.Step < _version) || (m.Step, m.Attempt).CompareTo(_round) < 0)
+        // A part of step t computed again after its replica was lost may find this layer one
+        // version on (its shard had the lost part already); anything older is stale.
+        if (m.RunId != _runId || (_gated && m.Step + 1 < _version) || (m.Step, m.Attempt).CompareTo(_round) < 0)
         {
             _log.Warning("Layer {Layer}: dropped forward of run {RunId} step {Step} attempt {Attempt} (at version {Version})",
                 _index, m.RunId, m.Step, m.Attempt, _version);

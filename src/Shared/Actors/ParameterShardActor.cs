@@ -36,7 +36,7 @@ public sealed class ParameterShardActor<T> : ReceiveActor where T : unmanaged, I
     {
         if (m.RunId != _runId) return;
         var dropped = _shard.DroppedParts;
-        var average = _immediate ? _shard.ApplyNow(m.Rows, m.Gradients) : _shard.Add(m.Step, m.Attempt, m.Part, m.Parts, m.Rows, m.Gradients);
+        var average = _immediate ? _shard.ApplyNow(m.Rows, m.Gradients) : _shard.Add(m.Step, m.Part, m.Parts, m.Rows, m.Gradients);
         if (_shard.DroppedParts != dropped)
             _log.Warning("Layer {Layer}: dropped gradient part {Part} of step {Step} (at version {Version}; {Dropped} dropped so far)",
                 _shard.Layer, m.Part, m.Step, _shard.Version, _shard.DroppedParts);

@@ -48,9 +48,11 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
     private long _step;
     private int _attempt;
     private bool _stepInProgress;
-    private IActorRef[] _stepParts = [];
+    private IActorRef?[] _stepParts = [];  // who computes each part of the step (null: lost, waiting for someone)
+    private bool[] _partsDone = [];
+    private readonly Queue<int> _lostParts = new();
+    private readonly HashSet<IActorRef> _busy = [];
     private int _applied;
-    private int _reported;
     private StepTotals _stepTotals;
     private StepTotals _epochTotals;
     private bool _stopRequested;
@@ -132,6 +134,11 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
             if (_nextBatch > 0 || EnoughToStart()) Dispatch();
             return;
         }
+        if (_stepInProgress && _lostParts.Count > 0)
+        {
+            AssignLostParts(); // everyone who had the step died: the newcomer takes over
+            return;
+        }
         if (!_stepInProgress && (_step > 0 || EnoughToStart())) StartStep(_step);
     }
 
@@ -163,7 +170,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         if (!_replicas.Remove(t.ActorRef)) return;
         _log.Warning("Run {RunId}: lost replica {Replica}; {Left} left", _setup.RunId, t.ActorRef.Path, _replicas.Count);
         _setup.Listener.Tell(new WorkerLeftOut(_setup.RunId, t.ActorRef.Path.Address.ToString(),
-            $"lost at step {_step} ({_replicas.Count} replica(s) left; the step is computed again without it)"));
+            $"lost at step {_step} ({_replicas.Count} replica(s) left; its part of the step is computed by another)"));
         UseReplicas();
         if (_async)
         {
@@ -172,12 +179,36 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
             Dispatch();
             return;
         }
-        if (_stepInProgress && Array.IndexOf(_stepParts, t.ActorRef) >= 0)
+        _busy.Remove(t.ActorRef);
+        if (!_stepInProgress) return;
+        // Its slice of this step is lost with it: another replica computes it (with the same
+        // part number, so the shards add it in the same place) once it is free.
+        for (var k = 0; k < _stepParts.Length; k++)
+            if (t.ActorRef.Equals(_stepParts[k]) && !_partsDone[k])
+            {
+                _stepParts[k] = null;
+                _lostParts.Enqueue(k);
+            }
+        AssignLostParts();
+    }
+
+    /// <summary>Hands the parts of the step whose replica was lost to free replicas (a replica
+    /// that joined meanwhile counts: it starts from the current parameters).</summary>
+    private void AssignLostParts()
+    {
+        if (_lostParts.Count == 0) return;
+        AdmitJoiningReplicas();
+        var indices = _schedule.Indices(_step);
+        foreach (var r in _replicas)
         {
-            // Its slice of this step is lost with it: try the step again without it. Parts
-            // of the abandoned attempt that still arrive are dropped by (step, attempt).
-            _attempt++;
-            StartStep(_step);
+            if (_lostParts.Count == 0) break;
+            if (_busy.Contains(r)) continue;
+            var k = _lostParts.Dequeue();
+            var (start, count) = Batches.Piece(indices.Length, _stepParts.Length, k);
+            _attempt++; // a new round for the replica's layers
+            _stepParts[k] = r;
+            _busy.Add(r);
+            r.Tell(new ComputeGradients(_setup.RunId, _step, _attempt, k, _stepParts.Length, indices.Slice(start, count).ToArray()));
         }
     }
 
@@ -194,15 +225,18 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         }
         _stepInProgress = true;
         _applied = 0;
-        _reported = 0;
         _stepTotals = default;
+        _lostParts.Clear();
+        _busy.Clear();
         var indices = _schedule.Indices(step);
         var parts = Math.Min(_replicas.Count, indices.Length);
         _stepParts = _replicas.Take(parts).ToArray();
+        _partsDone = new bool[parts];
         for (var k = 0; k < parts; k++)
         {
             var (start, count) = Batches.Piece(indices.Length, parts, k);
-            _stepParts[k].Tell(new ComputeGradients(_setup.RunId, step, _attempt, k, parts, indices.Slice(start, count).ToArray()));
+            _busy.Add(_stepParts[k]!);
+            _stepParts[k]!.Tell(new ComputeGradients(_setup.RunId, step, _attempt, k, parts, indices.Slice(start, count).ToArray()));
         }
     }
 
@@ -252,9 +286,11 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
             HandleAsyncPart(m);
             return;
         }
-        if (m.RunId != _setup.RunId || m.Step != _step || m.Attempt != _attempt) return;
+        if (m.RunId != _setup.RunId || !_stepInProgress || m.Step != _step || (uint)m.Part >= (uint)_partsDone.Length || _partsDone[m.Part]) return;
+        _partsDone[m.Part] = true;
+        _busy.Remove(Sender);
         _stepTotals = _stepTotals.Add(m.Rows, m.LossSum, m.Correct);
-        _reported++;
+        AssignLostParts();
         TryCommit();
     }
 
@@ -312,7 +348,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
 
     private void TryCommit()
     {
-        if (!_stepInProgress || _applied < _shards.Length || _reported < _stepParts.Length) return;
+        if (!_stepInProgress || _applied < _shards.Length || _partsDone.Any(done => !done)) return;
         _stepInProgress = false;
         var (epoch, position) = _schedule.Locate(_step);
         var listener = _setup.Listener;

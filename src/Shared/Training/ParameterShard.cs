@@ -18,7 +18,7 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
     private readonly int[] _rows;
     private readonly T[] _first;
     private readonly T[] _second;
-    private (long Step, int Attempt) _pending = (-1, 0);
+    private long _pendingStep = -1;
     private int _received;
 
     public ParameterShard(int layer, LayerShape shape, T[] parameters, OptimizerSettings optimizer, bool trainBiases, int maxParts = 64)
@@ -49,21 +49,21 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
 
     /// <summary>Adds one part of step <paramref name="step"/>'s gradient. Returns the averaged
     /// gradient once all <paramref name="parts"/> parts are in (the parameters are then
-    /// updated), else null. A part for a step already applied, of an abandoned attempt, or a
-    /// duplicate, is dropped and counted; a newer attempt at the step discards the older one's parts.</summary>
-    public T[]? Add(long step, int attempt, int part, int parts, int rows, T[] gradient)
+    /// updated), else null. A part for a step already applied, or a duplicate (a part computed
+    /// again after its replica was lost, when the first copy had got through), is dropped and counted.</summary>
+    public T[]? Add(long step, int part, int parts, int rows, T[] gradient)
     {
         if (gradient.Length != Parameters.Length)
             throw new ArgumentException($"layer {Layer}: gradient of {gradient.Length} values, expected {Parameters.Length}", nameof(gradient));
-        if (step != Version || (uint)part >= (uint)parts || parts > _parts.Length || (step, attempt).CompareTo(_pending) < 0)
+        if (step != Version || (uint)part >= (uint)parts || parts > _parts.Length)
         {
             DroppedParts++;
             return null;
         }
-        if (_pending != (step, attempt))
+        if (_pendingStep != step)
         {
             Array.Clear(_parts);
-            _pending = (step, attempt);
+            _pendingStep = step;
             _received = 0;
         }
         if (_parts[part] is not null)
