@@ -7,14 +7,6 @@ namespace ActorNet.Coordinator.Actors;
 /// <summary>Coordinator → subscriber: a worker node's worker actor is reachable.</summary>
 public sealed record WorkerAvailable(IActorRef Worker);
 
-/// <summary>Ask for the workers known now; the answer is <see cref="CurrentWorkers"/>.</summary>
-public sealed record GetWorkers
-{
-    public static readonly GetWorkers Instance = new();
-}
-
-public sealed record CurrentWorkers(IReadOnlyList<IActorRef> Workers);
-
 /// <summary>
 /// Follows the cluster: when a member with the worker role is up, finds its worker actor
 /// (/user/worker) and tells the subscriber; watches it, so a worker that leaves, is downed
@@ -47,7 +39,6 @@ public sealed class WorkerDirectoryActor : ReceiveActor, IWithTimers
         {
             if (_workers.Remove(t.ActorRef)) _log.Warning("Worker {Worker} is gone; {Count} left", t.ActorRef.Path, _workers.Count);
         });
-        Receive<GetWorkers>(_ => Sender.Tell(new CurrentWorkers(_workers.ToArray())));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

@@ -23,7 +23,6 @@ public sealed class WorkerActor : ReceiveActor
     {
         Receive<StartReplica<float>>(Start);
         Receive<StartReplica<double>>(Start);
-        Receive<StopReplica>(m => Stop(m.RunId));
         Receive<Terminated>(HandleTerminated);
     }
 
@@ -55,7 +54,7 @@ public sealed class WorkerActor : ReceiveActor
             ReplicaActor<T>.Props(m.RunId, layout, spec.Loss, spec.MicroBatches, data.Train, m.Parameters, m.Version,
                 gated: spec.Sync.Mode == SyncMode.Synchronous, m.Shards),
             $"replica-{m.RunId:N}");
-        Context.Watch(Sender); // the run: if it dies, its replica has nothing left to do
+        Context.Watch(Sender); // the run: when it ends (it stops itself) or dies, its replica goes
         _replicas[m.RunId] = (replica, Sender);
         _log.Info("Worker: replica of run {RunId} started at version {Version} ({Rows} training rows)", m.RunId, m.Version, data.Train.Count);
         Sender.Tell(new ReplicaStarted(m.RunId, replica, Name));

@@ -20,8 +20,6 @@ public sealed record ReplicaStarted(Guid RunId, Akka.Actor.IActorRef Replica, st
 /// <summary>Worker → run: no replica here, and why (e.g. the worker's copy of the data differs).</summary>
 public sealed record ReplicaRefused(Guid RunId, string Worker, string Reason) : IActorNetMessage;
 
-/// <summary>Run → worker: the run is over; drop its replica.</summary>
-public sealed record StopReplica(Guid RunId) : IActorNetMessage;
 
 /// <summary>Membership → run: a worker that may host a replica of this run.</summary>
 public sealed record AddWorker(Akka.Actor.IActorRef Worker) : IActorNetMessage;

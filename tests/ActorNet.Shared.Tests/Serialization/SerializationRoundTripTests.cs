@@ -23,7 +23,7 @@ public sealed class SerializationRoundTripTests(ITestOutputHelper output)
     [
         "grad.compute", "part.loss", "shard.failed", "shard.replicas", "mb.loss", "bwd.completed",
         "run.step", "run.trace", "run.epoch", "run.done", "run.failed", "run.stop", "run.left-out",
-        "replica.started", "replica.refused", "replica.stop", "worker.add",
+        "replica.started", "replica.refused", "worker.add",
         .. new[] { "f32", "f64" }.SelectMany(e => new[]
         {
             $"fwd.{e}", $"bwd.{e}", $"grp.fwd.{e}", $"grp.fwd.done.{e}", $"grp.bwd.{e}", $"grp.bwd.done.{e}",
