@@ -13,14 +13,17 @@ public static class DataCache
 {
     public sealed record Entry(DataSet Train, DataSet Test, string TrainSha256);
 
-    private static readonly ConcurrentDictionary<(DataSpec, ulong, string?), Lazy<Entry>> Loaded = new();
+    // Keyed by the data section's JSON rather than the DataSpec record: the record holds inline
+    // rows as arrays, which compare by reference, so every parse of the same spec (the
+    // coordinator's and each worker's) would load the data again and add an entry.
+    private static readonly ConcurrentDictionary<(string, ulong, string?), Lazy<Entry>> Loaded = new();
 
     public static Entry Get(DataSpec spec, ulong seed, string? baseDirectory)
     {
-        var key = (spec, seed, baseDirectory);
-        var entry = Loaded.GetOrAdd(key, k => new Lazy<Entry>(() =>
+        var key = (RunSpecWriter.DataJson(spec), seed, baseDirectory);
+        var entry = Loaded.GetOrAdd(key, _ => new Lazy<Entry>(() =>
         {
-            var (train, test) = DataLoader.Load(k.Item1, k.Item2, k.Item3);
+            var (train, test) = DataLoader.Load(spec, seed, baseDirectory);
             return new Entry(train, test, DataFingerprint.OfDataSet(train));
         }));
         try

@@ -37,6 +37,19 @@ public static class RunSpecWriter
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    /// <summary>The data section alone, as JSON: what identifies a data set (equal text, equal data).</summary>
+    public static string DataJson(DataSpec data)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            WriteData(w, data);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
     private static void WriteData(Utf8JsonWriter w, DataSpec d)
     {
         w.WriteStartObject("data");

@@ -36,3 +36,18 @@ public sealed class WorkerActorTests : Akka.TestKit.Xunit2.TestKit
         ExpectMsg<ReplicaStarted>();
     }
 }
+
+public sealed class DataCacheTests
+{
+    [Fact]
+    public void The_same_spec_parsed_twice_shares_one_loaded_data_set()
+    {
+        const string spec = """
+            { "data": { "inline": { "inputs": [[0.5, 1.5], [2, 3]], "targets": [[1], [0]] } },
+              "layers": [ { "size": 1, "activation": "logistic" } ], "loss": "sse", "optimizer": { "kind": "sgd", "learningRate": 0.1 } }
+            """;
+        var a = RunSpecReader.Parse(spec);
+        var b = RunSpecReader.Parse(spec);
+        Assert.Same(DataCache.Get(a.Data, a.Seed, null), DataCache.Get(b.Data, b.Seed, null));
+    }
+}
