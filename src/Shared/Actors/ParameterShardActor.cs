@@ -30,6 +30,14 @@ public sealed class ParameterShardActor<T> : ReceiveActor where T : unmanaged, I
         _run = run;
         Receive<UseReplicas>(m => _replicas = m.Replicas);
         Receive<LayerGradientsComputed<T>>(HandleGradients);
+        Receive<CaptureShard>(HandleCapture);
+    }
+
+    private void HandleCapture(CaptureShard m)
+    {
+        if (m.RunId != _runId) return;
+        var (version, parameters, first, second) = _shard.Capture();
+        Sender.Tell(new ShardCaptured<T>(_runId, _shard.Layer, version, parameters, first, second));
     }
 
     private void HandleGradients(LayerGradientsComputed<T> m)

@@ -6,6 +6,7 @@ using ActorNet.Protocol;
 using ActorNet.Training;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Persistence;
 
 namespace ActorNet.Actors;
 
@@ -16,8 +17,19 @@ namespace ActorNet.Actors;
 /// <param name="MinWorkers">replicas the first step waits for (so that a run repeats exactly, it always starts on as many)</param>
 /// <param name="FixedWorkers">the workers given are all there will be (local mode): the first step starts once
 /// each has answered, and the run fails if all refuse. Otherwise (a cluster) the run waits for MinWorkers.</param>
+/// <param name="Storage">where the run's journal and checkpoints go; default in memory (nothing survives the process)</param>
 public sealed record RunSetup<T>(Guid RunId, RunSpec Spec, string? BaseDirectory, ModelLayout Layout, DataCache.Entry Data, T[][] InitialParameters,
-    IReadOnlyList<IActorRef> Workers, bool Trace, IActorRef Listener, bool FixedWorkers = true, int MinWorkers = 1);
+    IReadOnlyList<IActorRef> Workers, bool Trace, IActorRef Listener, bool FixedWorkers = true, int MinWorkers = 1, RunStorage? Storage = null);
+
+/// <summary>The Akka.Persistence plugins a run journals and checkpoints to.</summary>
+public sealed record RunStorage(string JournalPluginId, string SnapshotPluginId)
+{
+    /// <summary>Akka.Persistence's in-memory plugins: for tests and the worked example.</summary>
+    public static readonly RunStorage InMemory = new("akka.persistence.journal.inmem", "akka.persistence.snapshot-store.inmem");
+
+    /// <summary>Akka.Persistence.Sql, configured by <see cref="Persistence.Database.ToAkkaConfig"/>.</summary>
+    public static readonly RunStorage Sql = new(Persistence.Database.JournalPluginId, Persistence.Database.SnapshotPluginId);
+}
 
 /// <summary>
 /// One training run: owns the schedule and the parameter shards, asks workers for model
@@ -25,21 +37,31 @@ public sealed record RunSetup<T>(Guid RunId, RunSpec Spec, string? BaseDirectory
 /// batch (in a stable order: the order replicas joined), and commits the step once every
 /// shard has applied it and every replica has reported its loss. A replica that joins
 /// takes part from the next step, with the current parameters; one that is lost mid-step
-/// costs that step a new attempt without it. Tells the listener about steps, epochs (with
-/// test metrics) and the end of the run.
+/// has its slice computed by another. Tells the listener about steps, epochs (with test
+/// metrics) and the end of the run.
+/// <para>
+/// Persistent (id "run-{RunId}"): the journal records the run's start (with its spec), its
+/// epochs, workers joining and leaving, its checkpoints and its end; checkpoints are snapshots
+/// (<see cref="Checkpoint{T}"/>). Started again with the same id, it recovers from its last
+/// checkpoint and continues with the very step it would have run next, so that the run ends
+/// with the same weights, bit for bit, as one never interrupted (on as many workers).
+/// </para>
 /// </summary>
-public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static Props Props(RunSetup<T> setup) => Akka.Actor.Props.Create(() => new TrainingRunActor<T>(setup));
 
+    /// <summary>The persistence id of a run's journal and checkpoints.</summary>
+    public static string PersistenceIdOf(Guid runId) => $"run-{runId}";
+
     private readonly RunSetup<T> _setup;
     private readonly RunSchedule _schedule;
-    private readonly IActorRef[] _shards;
+    private IActorRef[] _shards = [];
     private readonly List<IActorRef> _replicas = [];
     private readonly List<(string Worker, IActorRef Replica)> _joining = [];
-    private readonly T[][] _parameters;
+    private T[][] _parameters;
     private readonly T[][] _averageGradients;
-    private readonly List<EpochCompleted> _epochs = [];
+    private List<EpochCompleted> _epochs = [];
     private readonly Stopwatch _epochClock = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _specJson;
@@ -66,6 +88,18 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
     private readonly Dictionary<int, int> _batchesDoneInEpoch = [];
     private long _nextBatch;
     private long _batchesDone;
+    // Persistence: what recovery found, the checkpoints retention keeps, a capture in progress.
+    private RunStarted? _recoveredStart;
+    private RunEnded? _recoveredEnd;
+    private Checkpoint<T>? _recoveredCheckpoint;
+    private string? _recoveryProblem;
+    private List<CheckpointRecord> _checkpoints = [];
+    private ShardCaptured<T>?[] _captured = [];
+    private int _capturedCount;
+    private long _finalSnapshot = -1; // sequence number of the checkpoint the run waits for before it ends
+    private RunOutcome _finalOutcome;
+    private bool _started; // the first step of this incarnation has started
+    private bool _ending;
 
     public TrainingRunActor(RunSetup<T> setup)
     {
@@ -76,25 +110,36 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         var layers = setup.Layout.Layers;
         _parameters = (T[][])setup.InitialParameters.Clone();
         _averageGradients = new T[layers.Count][];
-        _shards = new IActorRef[layers.Count];
         _async = spec.Sync.Mode == SyncMode.Asynchronous;
         _layerVersions = new long[layers.Count];
-        for (var i = 0; i < layers.Count; i++)
-        {
-            var shard = new ParameterShard<T>(i, layers[i], setup.InitialParameters[i], spec.Optimizer, spec.TrainBiases);
-            _shards[i] = Context.ActorOf(ParameterShardActor<T>.Props(setup.RunId, shard, Self, immediate: _async), $"shard-{i}");
-        }
+        var storage = setup.Storage ?? RunStorage.InMemory;
+        JournalPluginId = storage.JournalPluginId;
+        SnapshotPluginId = storage.SnapshotPluginId;
+        PersistenceId = PersistenceIdOf(setup.RunId);
 
-        Receive<AddWorker>(m => AskForReplica(m.Worker));
-        Receive<ReplicaStarted>(HandleReplicaStarted);
-        Receive<ReplicaRefused>(HandleReplicaRefused);
-        Receive<Terminated>(HandleTerminated);
-        Receive<ShardStepApplied<T>>(HandleApplied);
-        Receive<PartLossComputed>(HandlePartLoss);
-        Receive<ShardStepFailed>(m => Fail(m.Step, m.Reason));
-        Receive<ChildFailed>(m => Fail(_step, m.Reason));
-        Receive<StopRun>(m => _stopRequested |= m.RunId == setup.RunId);
+        Recover<SnapshotOffer>(HandleSnapshotOffer);
+        Recover<RunStarted>(e => _recoveredStart = e);
+        Recover<CheckpointTaken>(e => _checkpoints.Add(new CheckpointRecord(LastSequenceNr, e.Step, e.TestAccuracy)));
+        Recover<RunEnded>(e => _recoveredEnd = e);
+        Recover<RecoveryCompleted>(_ => HandleRecovered());
+
+        Command<AddWorker>(m => AskForReplica(m.Worker));
+        Command<ReplicaStarted>(HandleReplicaStarted);
+        Command<ReplicaRefused>(HandleReplicaRefused);
+        Command<Terminated>(HandleTerminated);
+        Command<ShardStepApplied<T>>(HandleApplied);
+        Command<PartLossComputed>(HandlePartLoss);
+        Command<ShardCaptured<T>>(HandleCaptured);
+        Command<SaveSnapshotSuccess>(HandleSnapshotSaved);
+        Command<SaveSnapshotFailure>(HandleSnapshotFailed);
+        Command<DeleteSnapshotSuccess>(_ => { });
+        Command<DeleteSnapshotFailure>(m => _log.Warning(m.Cause, "Run {RunId}: could not delete checkpoint {SequenceNr}", _setup.RunId, m.Metadata.SequenceNr));
+        Command<ShardStepFailed>(m => Fail(m.Step, m.Reason));
+        Command<ChildFailed>(m => Fail(_step, m.Reason));
+        Command<StopRun>(m => _stopRequested |= m.RunId == setup.RunId);
     }
+
+    public override string PersistenceId { get; }
 
     /// <summary>An exception in a shard ends the run as failed: a restarted shard would have
     /// lost its parameters or its part of the step, and guessing would break exactness.</summary>
@@ -105,12 +150,118 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         return Directive.Stop;
     });
 
-    protected override void PreStart()
+    private void HandleSnapshotOffer(SnapshotOffer offer)
+    {
+        if (offer.Snapshot is Checkpoint<T> c)
+        {
+            _recoveredCheckpoint = c;
+            _checkpoints = [.. c.Checkpoints];
+        }
+        else
+            _recoveryProblem = $"its checkpoint {offer.Metadata.SequenceNr} holds {offer.Snapshot.GetType().Name}, not the {typeof(T).Name} parameters of this spec";
+    }
+
+    /// <summary>Recovery is over: a new run journals its start; a known one continues from its
+    /// last checkpoint (or, with none, from the beginning); an ended one only says how it ended.</summary>
+    private void HandleRecovered()
+    {
+        if (_recoveredEnd is { } end)
+        {
+            _log.Info("Run {RunId} had already ended ({Outcome} at step {Step})", _setup.RunId, end.Outcome, end.Step);
+            _setup.Listener.Tell(end.Outcome == RunEnd.Failed
+                ? new RunFailed(_setup.RunId, end.Step, end.Reason)
+                : new RunCompleted(_setup.RunId, end.Outcome == RunEnd.Completed ? RunOutcome.Completed : RunOutcome.Cancelled, end.Step,
+                    _recoveredCheckpoint?.Epochs ?? [], ToDouble(_recoveredCheckpoint?.Parameters ?? _parameters)));
+            Context.Stop(Self);
+            return;
+        }
+        var problem = _recoveryProblem ?? (_recoveredCheckpoint is { } c && !_async ? Misfit(c) : null);
+        if (problem is not null)
+        {
+            // Nothing is written: the stored run stays as it was, for a spec that fits it.
+            _log.Error("Run {RunId} cannot continue: {Problem}", _setup.RunId, problem);
+            _setup.Listener.Tell(new RunFailed(_setup.RunId, _recoveredCheckpoint?.Step ?? 0, $"cannot resume: {problem}"));
+            Context.Stop(Self);
+            return;
+        }
+        var restore = _async ? null : _recoveredCheckpoint;
+        CreateShards(restore);
+        if (_recoveredStart is null)
+        {
+            Persist(StartEvent(), _ => Begin());
+            return;
+        }
+        if (restore is not null)
+            _log.Info("Run {RunId} resumes from its checkpoint after step {Step} (epoch {Epoch})", _setup.RunId, restore.Step, restore.Epochs.Count);
+        else
+            _log.Info("Run {RunId} starts again from the beginning: it has no checkpoint{Why}", _setup.RunId, _async ? " (asynchronous runs keep none)" : "");
+        Begin();
+    }
+
+    /// <summary>Why a checkpoint cannot continue this run's spec, or null when it fits.</summary>
+    private string? Misfit(Checkpoint<T> c)
+    {
+        var layers = _setup.Layout.Layers;
+        if (c.Parameters.Length != layers.Count)
+            return $"the checkpoint after step {c.Step} has {c.Parameters.Length} layers, the spec {layers.Count}";
+        for (var l = 0; l < layers.Count; l++)
+            if (c.Parameters[l].Length != layers[l].ParameterCount)
+                return $"layer {l} of the checkpoint after step {c.Step} has {c.Parameters[l].Length} parameters, the spec's layer {l} ({layers[l].Inputs}→{layers[l].Outputs}) has {layers[l].ParameterCount}";
+        if ((ulong)c.Seed != _setup.Spec.Seed) return $"the checkpoint was trained with seed {(ulong)c.Seed}, the spec says {_setup.Spec.Seed}";
+        if (c.Step > _schedule.TotalSteps) return $"the checkpoint is after step {c.Step}, the spec has only {_schedule.TotalSteps} steps";
+        return null;
+    }
+
+    private void CreateShards(Checkpoint<T>? restore)
+    {
+        var spec = _setup.Spec;
+        var layers = _setup.Layout.Layers;
+        if (restore is not null)
+        {
+            _parameters = restore.Parameters;
+            _step = restore.Step;
+            _epochs = [.. restore.Epochs];
+            _epochTotals = new StepTotals(restore.EpochRows, restore.EpochLossSum, restore.EpochCorrect);
+        }
+        _shards = new IActorRef[layers.Count];
+        for (var i = 0; i < layers.Count; i++)
+        {
+            var shard = restore is null
+                ? new ParameterShard<T>(i, layers[i], _parameters[i], spec.Optimizer, spec.TrainBiases)
+                : new ParameterShard<T>(i, layers[i], _parameters[i], spec.Optimizer, spec.TrainBiases,
+                    version: restore.Step, firstMoment: restore.FirstMoments[i], secondMoment: restore.SecondMoments[i]);
+            _shards[i] = Context.ActorOf(ParameterShardActor<T>.Props(_setup.RunId, shard, Self, immediate: _async), $"shard-{i}");
+        }
+    }
+
+    private RunStarted StartEvent()
+    {
+        return new RunStarted(_setup.RunId, _specJson, _setup.BaseDirectory, _setup.MinWorkers, _setup.Layout.Inputs,
+            _setup.Data.Train.ClassNames ?? [], [], [], Now());
+    }
+
+    private void Begin()
     {
         _log.Info("Run {RunId} ({Name}): {Parameters} parameters, {TrainSamples} training samples, {Steps} steps",
             [_setup.RunId, _setup.Spec.Name, _setup.Layout.ParameterCount, _setup.Data.Train.Count, _schedule.TotalSteps]);
         foreach (var w in _setup.Workers) AskForReplica(w);
         _epochClock.Start();
+    }
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error(cause, "Run {RunId}: could not write {Event} to the journal", _setup.RunId, @event.GetType().Name);
+        _setup.Listener.Tell(new RunFailed(_setup.RunId, _step, $"the journal refused a write: {cause.Message}"));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        _log.Error(reason, "Run {RunId}: could not recover", _setup.RunId);
+        _setup.Listener.Tell(new RunFailed(_setup.RunId, 0, $"cannot recover the run from the database: {reason.Message}"));
+        base.OnRecoveryFailure(reason, message);
     }
 
     private void AskForReplica(IActorRef worker)
@@ -139,7 +290,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
             AssignLostParts(); // everyone who had the step died: the newcomer takes over
             return;
         }
-        if (!_stepInProgress && (_step > 0 || EnoughToStart())) StartStep(_step);
+        if (!_stepInProgress && (_started || EnoughToStart())) StartStep(_step);
     }
 
     private void HandleReplicaRefused(ReplicaRefused m)
@@ -152,12 +303,13 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         // (a cluster run whose workers may yet join is given more with AddWorker first).
         if (_refusals.Count >= _askedWorkers.Count && _replicas.Count == 0 && _joining.Count == 0 && _setup.FixedWorkers)
             Fail(_step, "no worker can take part: " + string.Join("; ", _refusals));
-        else if (!_stepInProgress && _step == 0 && _joining.Count > 0 && EnoughToStart())
-            StartStep(0); // the workers still to answer have all refused: start with those that did not
+        else if (!_stepInProgress && !_started && _joining.Count > 0 && EnoughToStart())
+            StartStep(_step); // the workers still to answer have all refused: start with those that did not
     }
 
-    /// <summary>The first step waits for MinWorkers replicas (so that a run repeats exactly, it
-    /// always starts on as many); with a fixed set of workers, for as many as did not refuse.</summary>
+    /// <summary>The first step (of a new run, or of a run resumed from a checkpoint) waits for
+    /// MinWorkers replicas (so that a run repeats exactly, it always starts on as many); with a
+    /// fixed set of workers, for as many as did not refuse.</summary>
     private bool EnoughToStart()
     {
         var ready = _replicas.Count + _joining.Count;
@@ -169,6 +321,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         _joining.RemoveAll(j => j.Replica.Equals(t.ActorRef));
         if (!_replicas.Remove(t.ActorRef)) return;
         _log.Warning("Run {RunId}: lost replica {Replica}; {Left} left", _setup.RunId, t.ActorRef.Path, _replicas.Count);
+        PersistAsync(new WorkerLeft(_setup.RunId, t.ActorRef.Path.Address.ToString(), _step, "lost", Now()), _ => { });
         _setup.Listener.Tell(new WorkerLeftOut(_setup.RunId, t.ActorRef.Path.Address.ToString(),
             $"lost at step {_step} ({_replicas.Count} replica(s) left; its part of the step is computed by another)"));
         UseReplicas();
@@ -215,7 +368,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
     private void StartStep(long step)
     {
         if (_step != step) _attempt = 0;
-        if (step == 0 && !_stepInProgress) _epochClock.Restart(); // waiting for workers is not training time
+        if (!_started && !_stepInProgress) _epochClock.Restart(); // waiting for workers is not training time
         _step = step;
         AdmitJoiningReplicas();
         if (_replicas.Count == 0)
@@ -224,6 +377,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
             return;
         }
         _stepInProgress = true;
+        _started = true;
         _applied = 0;
         _stepTotals = default;
         _lostParts.Clear();
@@ -247,8 +401,9 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         if (_joining.Count == 0) return;
         // Joiners line up by worker name, not by who answered first: the order of parts is
         // the order of summation, and a run must repeat bit for bit.
-        foreach (var (_, r) in _joining.OrderBy(j => j.Worker, StringComparer.Ordinal))
+        foreach (var (worker, r) in _joining.OrderBy(j => j.Worker, StringComparer.Ordinal))
         {
+            PersistAsync(new WorkerJoined(_setup.RunId, worker, _step, Now()), _ => { });
             for (var l = 0; l < _parameters.Length; l++)
                 r.Tell(new ParametersUpdated<T>(_setup.RunId, _async ? _layerVersions[l] : _step, l, _parameters[l]));
             _replicas.Add(r);
@@ -327,20 +482,36 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         while (_batchesDoneInEpoch.GetValueOrDefault(_epochs.Count) == _schedule.StepsPerEpoch) CompleteEpoch(_epochs.Count + 1);
         if (_batchesDone >= _schedule.TotalSteps || (_stopRequested && _assigned.Count == 0))
         {
-            var outcome = _batchesDone >= _schedule.TotalSteps ? RunOutcome.Completed : RunOutcome.Cancelled;
-            _log.Info("Run {RunId} {Outcome} after {Steps} asynchronous steps", _setup.RunId, outcome, _batchesDone);
-            _setup.Listener.Tell(new RunCompleted(_setup.RunId, outcome, _batchesDone, _epochs.ToArray(), ToDouble(_parameters)));
-            Context.Stop(Self);
+            Finish(_batchesDone >= _schedule.TotalSteps ? RunOutcome.Completed : RunOutcome.Cancelled, _batchesDone);
             return;
         }
         Dispatch();
     }
 
+    /// <summary>Ends the run as failed. Its checkpoints stay: the last one is the last good state.</summary>
     private void Fail(long step, string reason)
     {
+        if (_ending) return;
+        _ending = true;
         _log.Error("Run {RunId} failed at step {Step}: {Reason}", _setup.RunId, step, reason);
-        _setup.Listener.Tell(new RunFailed(_setup.RunId, step, reason));
-        Context.Stop(Self);
+        Persist(new RunEnded(_setup.RunId, RunEnd.Failed, step, reason, Now()), _ =>
+        {
+            _setup.Listener.Tell(new RunFailed(_setup.RunId, step, reason));
+            Context.Stop(Self);
+        });
+    }
+
+    private void Finish(RunOutcome outcome, long steps)
+    {
+        if (_ending) return;
+        _ending = true;
+        _log.Info("Run {RunId} {Outcome} after {Steps} steps", _setup.RunId, outcome, steps);
+        var end = outcome == RunOutcome.Completed ? RunEnd.Completed : RunEnd.Cancelled;
+        Persist(new RunEnded(_setup.RunId, end, steps, "", Now()), _ =>
+        {
+            _setup.Listener.Tell(new RunCompleted(_setup.RunId, outcome, steps, _epochs.ToArray(), ToDouble(_parameters)));
+            Context.Stop(Self);
+        });
     }
 
     /// <summary>Self → self: a shard failed with an exception (see SupervisorStrategy).</summary>
@@ -358,17 +529,80 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
             listener.Tell(new StepTraced(_setup.RunId, _step, ToDouble(_averageGradients), ToDouble(_parameters)));
         _epochTotals = _epochTotals.Add(_stepTotals.Rows, _stepTotals.LossSum, _stepTotals.Correct);
 
-        if (_schedule.EndsEpoch(_step)) CompleteEpoch(epoch + 1);
-        var done = _step + 1 >= _schedule.TotalSteps;
-        if (done || _stopRequested)
+        var endsEpoch = _schedule.EndsEpoch(_step);
+        if (endsEpoch) CompleteEpoch(epoch + 1);
+        var applied = _step + 1;
+        var last = applied >= _schedule.TotalSteps || _stopRequested;
+        var every = _setup.Spec.Checkpoint.EverySteps;
+        if (last || endsEpoch || (every > 0 && applied % every == 0))
         {
-            var outcome = done ? RunOutcome.Completed : RunOutcome.Cancelled;
-            _log.Info("Run {RunId} {Outcome} after {Steps} steps", _setup.RunId, outcome, _step + 1);
-            listener.Tell(new RunCompleted(_setup.RunId, outcome, _step + 1, _epochs.ToArray(), ToDouble(_parameters)));
-            Context.Stop(Self);
-            return;
+            // Between steps every shard is idle: their states together are one consistent checkpoint.
+            _captured = new ShardCaptured<T>?[_shards.Length];
+            _capturedCount = 0;
+            foreach (var s in _shards) s.Tell(new CaptureShard(_setup.RunId));
+            return; // HandleCaptured goes on
         }
-        StartStep(_step + 1);
+        StartStep(applied);
+    }
+
+    private void HandleCaptured(ShardCaptured<T> m)
+    {
+        if (m.RunId != _setup.RunId || (uint)m.Layer >= (uint)_captured.Length || _captured[m.Layer] is not null) return;
+        _captured[m.Layer] = m;
+        if (++_capturedCount < _captured.Length) return;
+        var applied = _step + 1;
+        var parts = _captured.Select(c => c!).ToArray();
+        var lastEpoch = _epochs.Count > 0 && _schedule.EndsEpoch(_step) ? _epochs[^1] : null;
+        var taken = new CheckpointTaken(_setup.RunId, applied, _epochs.Count, Now(),
+            lastEpoch?.TrainLoss ?? _epochTotals.LossSum / Math.Max(_epochTotals.Rows, 1), lastEpoch?.TestLoss ?? double.NaN, lastEpoch?.TestAccuracy ?? double.NaN);
+        var clock = Stopwatch.StartNew();
+        Persist(taken, e =>
+        {
+            _checkpoints.Add(new CheckpointRecord(LastSequenceNr, e.Step, e.TestAccuracy));
+            var checkpoint = new Checkpoint<T>(_setup.RunId, applied, (long)_setup.Spec.Seed, _epochTotals.Rows, _epochTotals.LossSum, _epochTotals.Correct,
+                _epochs.ToArray(), _checkpoints.ToArray(),
+                parts.Select(p => p.Parameters).ToArray(), parts.Select(p => p.FirstMoment).ToArray(), parts.Select(p => p.SecondMoment).ToArray());
+            SaveSnapshot(checkpoint);
+            _log.Debug("Run {RunId}: checkpoint after step {Step} captured and journaled in {Milliseconds} ms", _setup.RunId, applied, clock.ElapsedMilliseconds);
+            if (applied >= _schedule.TotalSteps || _stopRequested)
+            {
+                // The run ends once its last checkpoint is stored, so that it can be exported.
+                _finalSnapshot = LastSequenceNr;
+                _finalOutcome = applied >= _schedule.TotalSteps ? RunOutcome.Completed : RunOutcome.Cancelled;
+                return;
+            }
+            StartStep(applied);
+        });
+    }
+
+    private void HandleSnapshotSaved(SaveSnapshotSuccess m)
+    {
+        _log.Info("Run {RunId}: checkpoint {SequenceNr} saved", _setup.RunId, m.Metadata.SequenceNr);
+        ApplyRetention(m.Metadata.SequenceNr);
+        if (m.Metadata.SequenceNr == _finalSnapshot) Finish(_finalOutcome, _step + 1);
+    }
+
+    private void HandleSnapshotFailed(SaveSnapshotFailure m)
+    {
+        // Training goes on; the checkpoints before this one are still there.
+        _log.Error(m.Cause, "Run {RunId}: checkpoint {SequenceNr} could not be saved", _setup.RunId, m.Metadata.SequenceNr);
+        _checkpoints.RemoveAll(c => c.SequenceNr == m.Metadata.SequenceNr);
+        if (m.Metadata.SequenceNr == _finalSnapshot) Finish(_finalOutcome, _step + 1);
+    }
+
+    /// <summary>Keeps the last Keep checkpoints and the one with the best test accuracy (the
+    /// earliest, on a tie); deletes the others. Runs only when a checkpoint was saved, so the
+    /// newest one kept is always one that is there.</summary>
+    private void ApplyRetention(long saved)
+    {
+        var keep = _checkpoints.Where(c => c.SequenceNr <= saved).OrderByDescending(c => c.SequenceNr).Take(_setup.Spec.Checkpoint.Keep).ToHashSet();
+        if (_checkpoints.Where(c => !double.IsNaN(c.TestAccuracy)).OrderByDescending(c => c.TestAccuracy).ThenBy(c => c.SequenceNr).FirstOrDefault() is { } best)
+            keep.Add(best);
+        foreach (var old in _checkpoints.Where(c => c.SequenceNr < saved && !keep.Contains(c)).ToArray())
+        {
+            DeleteSnapshot(old.SequenceNr);
+            _checkpoints.Remove(old);
+        }
     }
 
     private void CompleteEpoch(int epoch)
@@ -381,6 +615,7 @@ public sealed class TrainingRunActor<T> : ReceiveActor where T : unmanaged, IFlo
         _log.Info("Run {RunId} epoch {Epoch}: train loss {TrainLoss:G6}, test loss {TestLoss:G6}, test accuracy {TestAccuracy:P2}, {SamplesPerSecond:F0} samples/s",
             [_setup.RunId, epoch, e.TrainLoss, e.TestLoss, e.TestAccuracy, e.SamplesPerSecond]);
         _setup.Listener.Tell(e);
+        PersistAsync(e, _ => { });
         _epochTotals = default;
         _epochClock.Restart();
     }

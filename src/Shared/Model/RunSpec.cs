@@ -36,6 +36,20 @@ public sealed record RunSpec
     public Initializer? Initializer { get; init; }
     /// <summary>How workers' gradients are combined. Default: synchronous.</summary>
     public SyncSpec Sync { get; init; } = new();
+    /// <summary>When the run saves checkpoints and how many it keeps.</summary>
+    public CheckpointSpec Checkpoint { get; init; } = new();
+}
+
+/// <summary>A synchronous run saves a checkpoint every <see cref="EverySteps"/> steps, at the end
+/// of every epoch and at its end; it keeps the last <see cref="Keep"/> and the one with the best
+/// test accuracy. (An asynchronous run has no consistent state between steps to save: it keeps
+/// its journal, and starts over if its coordinator restarts.)</summary>
+public sealed record CheckpointSpec
+{
+    /// <summary>Steps between checkpoints within an epoch; 0: only at epoch ends. Default 100.</summary>
+    public int EverySteps { get; init; } = 100;
+    /// <summary>Most recent checkpoints kept (the best is kept besides). Default 3, at least 1.</summary>
+    public int Keep { get; init; } = 3;
 }
 
 public enum SyncMode { Synchronous, Asynchronous }

@@ -31,14 +31,15 @@ public sealed class RunSpecException(string source, IReadOnlyList<string> errors
 ///   "optimizer": { "kind": "sgd|momentum|adam", "learningRate": 0.1, "momentum": 0.9,
 ///                  "nesterov": false, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weightDecay": 0 },
 ///   "batchSize": 32, "microBatches": 1, "epochs": 10, "trainBiases": true, "initializer": "heNormal",
-///   "sync": { "mode": "sync" | "async", "maxStaleness": 2 }
+///   "sync": { "mode": "sync" | "async", "maxStaleness": 2 },
+///   "checkpoint": { "everySteps": 100, "keep": 3 }
 /// }
 /// </code>
 /// A "description" key may hold free text anywhere at the top level.
 /// </remarks>
 public static class RunSpecReader
 {
-    private static readonly string[] TopKeys = ["name", "description", "seed", "precision", "data", "layers", "loss", "optimizer", "batchSize", "microBatches", "epochs", "trainBiases", "initializer", "sync"];
+    private static readonly string[] TopKeys = ["name", "description", "seed", "precision", "data", "layers", "loss", "optimizer", "batchSize", "microBatches", "epochs", "trainBiases", "initializer", "sync", "checkpoint"];
     private static readonly string[] DataKeys = ["builtin", "samples", "noise", "train", "test", "labelColumn", "testFraction", "scaling", "inline", "maxTrainSamples"];
     private static readonly string[] LayerKeys = ["size", "activation", "groups", "initializer", "weights", "biases"];
     private static readonly string[] OptimizerKeys = ["kind", "learningRate", "momentum", "nesterov", "beta1", "beta2", "epsilon", "weightDecay"];
@@ -109,6 +110,7 @@ public static class RunSpecReader
             var trainBiases = Bool(root, "", "trainBiases", true);
             var init = ReadNamed<Initializer>(root, "", "initializer", Initializers.Names, Initializers.TryParse, required: false);
             var sync = root.TryGetProperty("sync", out var syncEl) ? ReadSync(syncEl) : new SyncSpec();
+            var checkpoint = root.TryGetProperty("checkpoint", out var checkpointEl) ? ReadCheckpoint(checkpointEl) : new CheckpointSpec();
 
             if (micro > batch) Error("microBatches", $"{micro} micro-batches cannot be cut from a batch of {batch}");
             if (layers is { Count: > 0 } && loss is { } l)
@@ -130,7 +132,18 @@ public static class RunSpecReader
             {
                 Name = name, Seed = seed, Precision = precision, Data = data, Layers = layers, Loss = loss.Value,
                 Optimizer = optimizer, BatchSize = batch, MicroBatches = micro, Epochs = epochs,
-                TrainBiases = trainBiases, Initializer = init, Sync = sync,
+                TrainBiases = trainBiases, Initializer = init, Sync = sync, Checkpoint = checkpoint,
+            };
+        }
+
+        private CheckpointSpec ReadCheckpoint(JsonElement el)
+        {
+            if (el.ValueKind != JsonValueKind.Object) { Error("checkpoint", $"expected an object, found {Kind(el)}"); return new CheckpointSpec(); }
+            CheckKeys(el, "checkpoint", ["everySteps", "keep"]);
+            return new CheckpointSpec
+            {
+                EverySteps = Int(el, "checkpoint", "everySteps", 100, min: 0),
+                Keep = Int(el, "checkpoint", "keep", 3, min: 1),
             };
         }
 

@@ -32,6 +32,10 @@ public static class RunSpecWriter
             w.WriteString("mode", spec.Sync.Mode == SyncMode.Asynchronous ? "async" : "sync");
             w.WriteNumber("maxStaleness", spec.Sync.MaxStaleness);
             w.WriteEndObject();
+            w.WriteStartObject("checkpoint");
+            w.WriteNumber("everySteps", spec.Checkpoint.EverySteps);
+            w.WriteNumber("keep", spec.Checkpoint.Keep);
+            w.WriteEndObject();
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray());

@@ -86,6 +86,32 @@ internal static class MessageRegistry
             (ref w, m) => { w.Guid(m.RunId); w.String(m.Worker); w.String(m.Reason); },
             (ref r) => new(r.Guid(), r.String(), r.String())),
 
+        // CheckpointProtocol (stored in journals: never change a row, add one)
+        MessageCodec.Of<RunStarted>("run.started",
+            (ref w, m) =>
+            {
+                w.Guid(m.RunId); w.String(m.SpecJson); w.NullableString(m.BaseDirectory); w.Int32(m.MinWorkers); w.Int32(m.Inputs);
+                w.List(m.ClassNames, (ref w, s) => w.String(s)); w.Array(m.ScaleOffsets); w.Array(m.ScaleDivisors); w.Int64(m.AtUnixMs);
+            },
+            (ref r) => new(r.Guid(), r.String(), r.NullableString(), r.Int32(), r.Int32(),
+                r.List((ref r) => r.String(), sizeof(int)), r.Array<double>(), r.Array<double>(), r.Int64())),
+        MessageCodec.Of<WorkerJoined>("run.worker-joined",
+            (ref w, m) => { w.Guid(m.RunId); w.String(m.Worker); w.Int64(m.Step); w.Int64(m.AtUnixMs); },
+            (ref r) => new(r.Guid(), r.String(), r.Int64(), r.Int64())),
+        MessageCodec.Of<WorkerLeft>("run.worker-left",
+            (ref w, m) => { w.Guid(m.RunId); w.String(m.Worker); w.Int64(m.Step); w.String(m.Reason); w.Int64(m.AtUnixMs); },
+            (ref r) => new(r.Guid(), r.String(), r.Int64(), r.String(), r.Int64())),
+        MessageCodec.Of<CheckpointTaken>("run.checkpoint",
+            (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Epoch); w.Int64(m.AtUnixMs); w.Double(m.TrainLoss); w.Double(m.TestLoss); w.Double(m.TestAccuracy); },
+            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int64(), r.Double(), r.Double(), r.Double())),
+        MessageCodec.Of<RunEnded>("run.ended",
+            (ref w, m) => { w.Guid(m.RunId); w.Enum(m.Outcome); w.Int64(m.Step); w.String(m.Reason); w.Int64(m.AtUnixMs); },
+            (ref r) => new(r.Guid(), r.Enum<RunEnd>(), r.Int64(), r.String(), r.Int64())),
+        MessageCodec.Of<CheckpointRecord>("run.checkpoint-record", WriteRecord, ReadRecord),
+        MessageCodec.Of<CaptureShard>("shard.capture",
+            (ref w, m) => w.Guid(m.RunId),
+            (ref r) => new(r.Guid())),
+
         // WorkerProtocol
         MessageCodec.Of<ReplicaStarted>("replica.started",
             (ref w, m) => { w.Guid(m.RunId); w.ActorRef(m.Replica); w.String(m.Worker); },
@@ -144,6 +170,19 @@ internal static class MessageRegistry
             },
             (ref r) => new(r.Guid(), r.String(), r.NullableString(), r.Int32(), r.String(),
                 r.Int64(), r.Jagged<T>(), r.List((ref r) => r.ActorRef(), sizeof(int)))),
+        MessageCodec.Of<ShardCaptured<T>>($"shard.captured.{element}",
+            (ref w, m) => { w.Guid(m.RunId); w.Int32(m.Layer); w.Int64(m.Version); w.Array(m.Parameters); w.Array(m.FirstMoment); w.Array(m.SecondMoment); },
+            (ref r) => new(r.Guid(), r.Int32(), r.Int64(), r.Array<T>(), r.Array<T>(), r.Array<T>())),
+        MessageCodec.Of<Checkpoint<T>>($"checkpoint.{element}",
+            (ref w, m) =>
+            {
+                w.Guid(m.RunId); w.Int64(m.Step); w.Int64(m.Seed); w.Int32(m.EpochRows); w.Double(m.EpochLossSum); w.Int64(m.EpochCorrect);
+                w.List(m.Epochs, WriteEpoch); w.List(m.Checkpoints, WriteRecord);
+                w.Jagged(m.Parameters); w.Jagged(m.FirstMoments); w.Jagged(m.SecondMoments);
+            },
+            (ref r) => new(r.Guid(), r.Int64(), r.Int64(), r.Int32(), r.Double(), r.Int64(),
+                r.List(ReadEpoch, EpochSize), r.List(ReadRecord, RecordSize),
+                r.Jagged<T>(), r.Jagged<T>(), r.Jagged<T>())),
         MessageCodec.Of<ShardStepApplied<T>>($"shard.applied.{element}",
             (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Layer); w.Array(m.Parameters); w.Array(m.AverageGradient); },
             (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Array<T>(), r.Array<T>())),
@@ -161,6 +200,15 @@ internal static class MessageRegistry
 
     private static EpochCompleted ReadEpoch(ref WireReader r) =>
         new(r.Guid(), r.Int32(), r.Double(), r.Double(), r.Double(), r.Double(), r.Double());
+
+    private const int RecordSize = 2 * sizeof(long) + sizeof(double);
+
+    private static void WriteRecord(ref WireWriter w, CheckpointRecord m)
+    {
+        w.Int64(m.SequenceNr); w.Int64(m.Step); w.Double(m.TestAccuracy);
+    }
+
+    private static CheckpointRecord ReadRecord(ref WireReader r) => new(r.Int64(), r.Int64(), r.Double());
 
     /// <summary>A duplicate manifest or type is a mistake in the table above: fail at startup, by name.</summary>
     private static FrozenDictionary<TKey, MessageCodec> Index<TKey>(MessageCodec[] codecs, Func<MessageCodec, TKey> key, string what)

@@ -21,7 +21,11 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
     private long _pendingStep = -1;
     private int _received;
 
-    public ParameterShard(int layer, LayerShape shape, T[] parameters, OptimizerSettings optimizer, bool trainBiases, int maxParts = 64)
+    /// <param name="version">updates already applied to <paramref name="parameters"/> (a run resumed from a checkpoint)</param>
+    /// <param name="firstMoment">the optimizer's first state slot to continue from (else zeros); see <see cref="Capture"/></param>
+    /// <param name="secondMoment">the optimizer's second state slot to continue from (else zeros)</param>
+    public ParameterShard(int layer, LayerShape shape, T[] parameters, OptimizerSettings optimizer, bool trainBiases, int maxParts = 64,
+        long version = 0, T[]? firstMoment = null, T[]? secondMoment = null)
     {
         if (parameters.Length != shape.ParameterCount)
             throw new ArgumentException($"layer {layer} needs {shape.ParameterCount} parameters, got {parameters.Length}", nameof(parameters));
@@ -33,8 +37,18 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
         _parts = new T[maxParts][];
         _rows = new int[maxParts];
         var slots = Optimizers.StateSlots(optimizer.Kind);
-        _first = slots >= 1 ? new T[parameters.Length] : [];
-        _second = slots >= 2 ? new T[parameters.Length] : [];
+        _first = Slot(firstMoment, slots >= 1, "first");
+        _second = Slot(secondMoment, slots >= 2, "second");
+        Version = version;
+
+        T[] Slot(T[]? given, bool used, string name)
+        {
+            if (!used) return [];
+            if (given is null || given.Length == 0) return new T[parameters.Length];
+            if (given.Length != parameters.Length)
+                throw new ArgumentException($"layer {layer}: optimizer {name} moment of {given.Length} values, expected {parameters.Length}");
+            return (T[])given.Clone(); // written in place from now on
+        }
     }
 
     public int Layer { get; }
@@ -113,6 +127,11 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
         Array.Clear(_parts);
         return sum;
     }
+
+    /// <summary>The shard's whole state, for a checkpoint: the parameters (never written again,
+    /// so shared) and copies of the optimizer slots (written in place by the next update).</summary>
+    public (long Version, T[] Parameters, T[] FirstMoment, T[] SecondMoment) Capture() =>
+        (Version, Parameters, (T[])_first.Clone(), (T[])_second.Clone());
 
     /// <summary>The first parameter that is NaN or infinite, as a readable place, or null.</summary>
     public string? FindNonFinite()

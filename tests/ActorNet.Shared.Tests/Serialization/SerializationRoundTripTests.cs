@@ -24,10 +24,11 @@ public sealed class SerializationRoundTripTests(ITestOutputHelper output)
         "grad.compute", "part.loss", "shard.failed", "shard.replicas", "mb.loss", "bwd.completed",
         "run.step", "run.trace", "run.epoch", "run.done", "run.failed", "run.stop", "run.left-out",
         "replica.started", "replica.refused", "worker.add",
+        "run.started", "run.worker-joined", "run.worker-left", "run.checkpoint", "run.ended", "run.checkpoint-record", "shard.capture",
         .. new[] { "f32", "f64" }.SelectMany(e => new[]
         {
             $"fwd.{e}", $"bwd.{e}", $"grp.fwd.{e}", $"grp.fwd.done.{e}", $"grp.bwd.{e}", $"grp.bwd.done.{e}",
-            $"grp.params.{e}", $"grad.{e}", $"params.{e}", $"replica.start.{e}", $"shard.applied.{e}",
+            $"grp.params.{e}", $"grad.{e}", $"params.{e}", $"replica.start.{e}", $"shard.applied.{e}", $"shard.captured.{e}", $"checkpoint.{e}",
         }),
     ];
 

@@ -80,6 +80,7 @@ internal sealed class WireSamples(IReadOnlyList<IActorRef> actors)
         if (type == typeof(float[][])) return full ? new[] { SpecialFloats.ToArray(), [], [1.5f] } : Array.Empty<float[]>();
         if (type == typeof(IReadOnlyList<IActorRef>)) return full ? actors.ToArray() : Array.Empty<IActorRef>();
         if (type == typeof(IActorRef)) return actors[index % actors.Count];
+        if (type == typeof(IReadOnlyList<string>)) return full ? new[] { "T-shirt/top", "", "ü ∞ 🙂" } : Array.Empty<string>();
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>)
             && typeof(IActorNetMessage).IsAssignableFrom(type.GetGenericArguments()[0]))
             return ListOf(type.GetGenericArguments()[0], full ? 2 : 0);

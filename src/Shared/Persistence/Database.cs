@@ -1,0 +1,128 @@
+using System.Data.Common;
+using Akka.Configuration;
+using LinqToDB;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace ActorNet.Persistence;
+
+public enum DatabaseProvider { Sqlite, PostgreSql }
+
+/// <summary>A database ActorNet cannot use: missing, not a database, unreachable. The message is one line that names it.</summary>
+public sealed class DatabaseException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Where runs are journaled and checkpointed (Akka.Persistence.Sql). One setting, <c>--db</c>
+/// (ActorNet:Db, ACTORNET__DB): a SQLite file path, or a connection string — "Host=…;Database=…;
+/// Username=…" for PostgreSQL, "Data Source=…" for SQLite. Default: the SQLite file
+/// <see cref="DefaultFile"/>, created on first start.
+/// </summary>
+public sealed record Database(DatabaseProvider Provider, string ConnectionString)
+{
+    public const string DefaultFile = "data/actornet.db";
+
+    /// <summary>The journal and snapshot-store plugins <see cref="ToAkkaConfig"/> configures.</summary>
+    public const string JournalPluginId = "akka.persistence.journal.sql";
+    public const string SnapshotPluginId = "akka.persistence.snapshot-store.sql";
+
+    public static Database Default => Parse(null);
+
+    /// <param name="value">a file path or a connection string; null or empty: <see cref="DefaultFile"/></param>
+    public static Database Parse(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) value = DefaultFile;
+        if (value.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+            throw new DatabaseException($"--db: give PostgreSQL as a connection string (Host=…;Database=…;Username=…;Password=…), not a URL");
+        if (!value.Contains('=')) return new Database(DatabaseProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = value }.ToString());
+        DbConnectionStringBuilder keys;
+        try
+        {
+            keys = new DbConnectionStringBuilder { ConnectionString = value };
+        }
+        catch (ArgumentException e)
+        {
+            throw new DatabaseException($"--db: not a connection string ({e.Message})");
+        }
+        if (keys.ContainsKey("Host") || keys.ContainsKey("Server") || keys.ContainsKey("Username"))
+            return new Database(DatabaseProvider.PostgreSql, value);
+        if (keys.ContainsKey("Data Source") || keys.ContainsKey("DataSource") || keys.ContainsKey("Filename"))
+            return new Database(DatabaseProvider.Sqlite, value);
+        throw new DatabaseException($"--db: cannot tell the database from '{Redacted(value)}': give a SQLite file, \"Data Source=FILE\" or \"Host=…;Database=…;Username=…\"");
+    }
+
+    /// <summary>The SQLite file, or null for PostgreSQL.</summary>
+    public string? File => Provider == DatabaseProvider.Sqlite ? new SqliteConnectionStringBuilder(ConnectionString).DataSource : null;
+
+    /// <summary>For messages: the file, or host and database (never the password).</summary>
+    public string Display => Provider == DatabaseProvider.Sqlite
+        ? File!
+        : new NpgsqlConnectionStringBuilder(ConnectionString) is var b ? $"postgresql://{b.Host}:{b.Port}/{b.Database}" : "";
+
+    /// <summary>HOCON that makes Akka.Persistence.Sql (journal and snapshot store) the default
+    /// persistence of the actor system, on this database. Tables are created on first start.</summary>
+    public Config ToAkkaConfig()
+    {
+        var provider = Provider == DatabaseProvider.Sqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15;
+        var connection = Quote(ConnectionString);
+        return ConfigurationFactory.ParseString($$"""
+            akka.persistence {
+              journal {
+                plugin = "{{JournalPluginId}}"
+                sql { connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = on }
+              }
+              snapshot-store {
+                plugin = "{{SnapshotPluginId}}"
+                sql { connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = on }
+              }
+            }
+            """);
+    }
+
+    /// <summary>Makes sure the database can be written: creates the SQLite file's folder (and
+    /// the file), turns on write-ahead logging (so the console can read checkpoints while the
+    /// coordinator writes them), and checks that what is there is a database.</summary>
+    public void PrepareForWriting()
+    {
+        if (File is { } file && Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder) Directory.CreateDirectory(folder);
+        using var connection = Open(mustExist: false);
+        if (Provider == DatabaseProvider.Sqlite) Execute(connection, "PRAGMA journal_mode=WAL");
+    }
+
+    /// <summary>Opens the database to read it; for SQLite the file must exist (reading never creates one).</summary>
+    public DbConnection OpenForReading() => Open(mustExist: true);
+
+    private DbConnection Open(bool mustExist)
+    {
+        if (mustExist && File is { } file && !System.IO.File.Exists(file))
+            throw new DatabaseException($"no database at {file} (give one with --db FILE or a connection string)");
+        DbConnection connection = Provider == DatabaseProvider.Sqlite
+            ? new SqliteConnection(mustExist ? new SqliteConnectionStringBuilder(ConnectionString) { Mode = SqliteOpenMode.ReadOnly }.ToString() : ConnectionString)
+            : new NpgsqlConnection(ConnectionString);
+        try
+        {
+            connection.Open();
+            // SQLite opens anything; the first read finds out whether it is a database.
+            if (Provider == DatabaseProvider.Sqlite) Execute(connection, "SELECT count(*) FROM sqlite_master");
+            return connection;
+        }
+        catch (DbException e)
+        {
+            connection.Dispose();
+            throw new DatabaseException($"cannot use the database {Display}: {FirstLine(e.Message)}", e);
+        }
+    }
+
+    private static void Execute(DbConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteScalar();
+    }
+
+    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    private static string Redacted(string value) =>
+        string.Join(";", value.Split(';').Select(p => p.TrimStart().StartsWith("Password", StringComparison.OrdinalIgnoreCase) ? "Password=…" : p));
+}
