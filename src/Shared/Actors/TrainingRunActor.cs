@@ -97,6 +97,8 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     private ShardCaptured<T>?[] _captured = [];
     private int _capturedCount;
     private long _finalSnapshot = -1; // sequence number of the checkpoint the run waits for before it ends
+    private readonly HashSet<long> _saving = []; // checkpoints sent to the snapshot store, not yet confirmed
+    private int _pendingDeletes;     // retention's deletions not yet confirmed: the run ends after them
     private RunOutcome _finalOutcome;
     private bool _started; // the first step of this incarnation has started
     private bool _ending;
@@ -132,8 +134,12 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         Command<ShardCaptured<T>>(HandleCaptured);
         Command<SaveSnapshotSuccess>(HandleSnapshotSaved);
         Command<SaveSnapshotFailure>(HandleSnapshotFailed);
-        Command<DeleteSnapshotSuccess>(_ => { });
-        Command<DeleteSnapshotFailure>(m => _log.Warning(m.Cause, "Run {RunId}: could not delete checkpoint {SequenceNr}", _setup.RunId, m.Metadata.SequenceNr));
+        Command<DeleteSnapshotSuccess>(_ => SnapshotDeleted());
+        Command<DeleteSnapshotFailure>(m =>
+        {
+            _log.Warning(m.Cause, "Run {RunId}: could not delete checkpoint {SequenceNr}", _setup.RunId, m.Metadata.SequenceNr);
+            SnapshotDeleted();
+        });
         Command<ShardStepFailed>(m => Fail(m.Step, m.Reason));
         Command<ChildFailed>(m => Fail(_step, m.Reason));
         Command<StopRun>(m => _stopRequested |= m.RunId == setup.RunId);
@@ -442,6 +448,11 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
             return;
         }
         if (m.RunId != _setup.RunId || !_stepInProgress || m.Step != _step || (uint)m.Part >= (uint)_partsDone.Length || _partsDone[m.Part]) return;
+        if (!double.IsFinite(m.LossSum))
+        {
+            Fail(_step, $"the loss is {m.LossSum} at step {_step} (layer {_shards.Length - 1}, the output layer, part {m.Part})");
+            return;
+        }
         _partsDone[m.Part] = true;
         _busy.Remove(Sender);
         _stepTotals = _stepTotals.Add(m.Rows, m.LossSum, m.Correct);
@@ -563,6 +574,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
                 _epochs.ToArray(), _checkpoints.ToArray(),
                 parts.Select(p => p.Parameters).ToArray(), parts.Select(p => p.FirstMoment).ToArray(), parts.Select(p => p.SecondMoment).ToArray());
             SaveSnapshot(checkpoint);
+            _saving.Add(LastSequenceNr);
             _log.Debug("Run {RunId}: checkpoint after step {Step} captured and journaled in {Milliseconds} ms", _setup.RunId, applied, clock.ElapsedMilliseconds);
             if (applied >= _schedule.TotalSteps || _stopRequested)
             {
@@ -578,29 +590,46 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     private void HandleSnapshotSaved(SaveSnapshotSuccess m)
     {
         _log.Info("Run {RunId}: checkpoint {SequenceNr} saved", _setup.RunId, m.Metadata.SequenceNr);
-        ApplyRetention(m.Metadata.SequenceNr);
-        if (m.Metadata.SequenceNr == _finalSnapshot) Finish(_finalOutcome, _step + 1);
+        _saving.Remove(m.Metadata.SequenceNr);
+        ApplyRetention();
+        TryFinishAfterCheckpoint();
     }
 
     private void HandleSnapshotFailed(SaveSnapshotFailure m)
     {
         // Training goes on; the checkpoints before this one are still there.
         _log.Error(m.Cause, "Run {RunId}: checkpoint {SequenceNr} could not be saved", _setup.RunId, m.Metadata.SequenceNr);
+        _saving.Remove(m.Metadata.SequenceNr);
         _checkpoints.RemoveAll(c => c.SequenceNr == m.Metadata.SequenceNr);
-        if (m.Metadata.SequenceNr == _finalSnapshot) Finish(_finalOutcome, _step + 1);
+        TryFinishAfterCheckpoint();
+    }
+
+    private void SnapshotDeleted()
+    {
+        _pendingDeletes--;
+        TryFinishAfterCheckpoint();
+    }
+
+    /// <summary>A run that took its last checkpoint ends once that and every earlier save and
+    /// retention's deletions are done (the process may exit as soon as the run says it has ended).</summary>
+    private void TryFinishAfterCheckpoint()
+    {
+        if (_finalSnapshot >= 0 && _saving.Count == 0 && _pendingDeletes == 0) Finish(_finalOutcome, _step + 1);
     }
 
     /// <summary>Keeps the last Keep checkpoints and the one with the best test accuracy (the
-    /// earliest, on a tie); deletes the others. Runs only when a checkpoint was saved, so the
-    /// newest one kept is always one that is there.</summary>
-    private void ApplyRetention(long saved)
+    /// earliest, on a tie); deletes the others. Only saves the store has confirmed count or are
+    /// deleted: saves may complete out of order, and a deletion must not overtake its save.</summary>
+    private void ApplyRetention()
     {
-        var keep = _checkpoints.Where(c => c.SequenceNr <= saved).OrderByDescending(c => c.SequenceNr).Take(_setup.Spec.Checkpoint.Keep).ToHashSet();
-        if (_checkpoints.Where(c => !double.IsNaN(c.TestAccuracy)).OrderByDescending(c => c.TestAccuracy).ThenBy(c => c.SequenceNr).FirstOrDefault() is { } best)
+        var confirmed = _checkpoints.Where(c => !_saving.Contains(c.SequenceNr)).ToArray();
+        var keep = confirmed.OrderByDescending(c => c.SequenceNr).Take(_setup.Spec.Checkpoint.Keep).ToHashSet();
+        if (confirmed.Where(c => !double.IsNaN(c.TestAccuracy)).OrderByDescending(c => c.TestAccuracy).ThenBy(c => c.SequenceNr).FirstOrDefault() is { } best)
             keep.Add(best);
-        foreach (var old in _checkpoints.Where(c => c.SequenceNr < saved && !keep.Contains(c)).ToArray())
+        foreach (var old in confirmed.Where(c => !keep.Contains(c)))
         {
             DeleteSnapshot(old.SequenceNr);
+            _pendingDeletes++;
             _checkpoints.Remove(old);
         }
     }

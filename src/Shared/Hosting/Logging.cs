@@ -49,12 +49,18 @@ public static class Logging
         }
         """);
 
-    /// <summary>An actor system for one process that runs everything locally. The console
+    /// <summary>An actor system for one process that runs everything locally, journaling runs
+    /// to <paramref name="database"/> (through our serializer) when one is given. The console
     /// handles Ctrl+C itself (the run finishes its step and stops), so Akka must not shut the
     /// system down from the CLR's exit hook before that.</summary>
-    public static ActorSystem LocalSystem(string name, LogSettings settings) =>
-        ActorSystem.Create(name, ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off")
-            .WithFallback(AkkaConfig(settings.Level)));
+    public static ActorSystem LocalSystem(string name, LogSettings settings, Persistence.Database? database = null)
+    {
+        var config = ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off")
+            .WithFallback(Serialization.ActorNetSerializer.Configuration)
+            .WithFallback(AkkaConfig(settings.Level));
+        if (database is not null) config = database.ToAkkaConfig().WithFallback(config);
+        return ActorSystem.Create(name, config);
+    }
 
     private static string AkkaLevel(LogEventLevel level) => level switch
     {

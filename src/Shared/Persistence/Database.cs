@@ -75,7 +75,7 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
                 sql { connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = on }
               }
             }
-            """);
+            """).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration); // the plugins' own defaults (classes, table layout)
     }
 
     /// <summary>Makes sure the database can be written: creates the SQLite file's folder (and

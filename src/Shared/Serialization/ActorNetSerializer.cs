@@ -77,10 +77,16 @@ public sealed class ActorNetSerializer : SerializerWithStringManifest
         return bytes;
     }
 
-    public override object FromBinary(byte[] bytes, string manifest)
+    public override object FromBinary(byte[] bytes, string manifest) => Read(bytes, manifest, _system);
+
+    /// <summary>Reads a stored payload without an actor system (the console reading a run's
+    /// journal and checkpoints from the database). A message that holds actor references cannot be read this way.</summary>
+    public static object Decode(byte[] bytes, string manifest) => Read(bytes, manifest, system: null);
+
+    private static object Read(byte[] bytes, string? manifest, ExtendedActorSystem? system)
     {
         if (!MessageRegistry.TryGet(manifest ?? "", out var codec)) throw WireErrors.UnknownManifest(manifest ?? "(null)");
-        var reader = new WireReader(bytes, codec.Manifest, _system);
+        var reader = new WireReader(bytes, codec.Manifest, system);
         ReadVersion(ref reader, codec.Manifest);
         object message;
         try

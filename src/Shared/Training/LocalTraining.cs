@@ -46,25 +46,29 @@ public sealed class RunFailedException(RunFailed failure) : Exception($"run fail
 public static class LocalTraining
 {
     /// <param name="baseDirectory">folder relative data paths in the spec start from</param>
-    public static RunHandle Start(ActorSystem system, RunSpec spec, string? baseDirectory = null, int workers = 1, bool trace = false)
+    /// <param name="storage">where the run is journaled and checkpointed; default in memory</param>
+    /// <param name="runId">a new run's id (default: a fresh one), or the id of a stored run to resume from its last checkpoint</param>
+    public static RunHandle Start(ActorSystem system, RunSpec spec, string? baseDirectory = null, int workers = 1, bool trace = false,
+        RunStorage? storage = null, Guid? runId = null)
     {
         if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), workers, "a run needs at least one worker");
         var data = DataCache.Get(spec.Data, spec.Seed, baseDirectory);
         if (Batches.CheckOutputs(data.Train, spec.Layers[^1].Size) is { } problem)
             throw new RunSpecException(spec.Name, [$"layers[{spec.Layers.Count - 1}].size: {problem}"]);
-        var runId = Guid.NewGuid();
+        var id = runId ?? Guid.NewGuid();
         var workerRefs = Enumerable.Range(0, workers)
-            .Select(k => system.ActorOf(WorkerActor.Props(), $"worker-{runId:N}-{k:D3}")).ToArray();
+            .Select(k => system.ActorOf(WorkerActor.Props(), $"worker-{id:N}-{k:D3}")).ToArray();
         var channel = Channel.CreateUnbounded<IActorNetMessage>(new UnboundedChannelOptions { SingleReader = true });
-        var listener = system.ActorOf(RunWatcherActor.Props(channel.Writer, workerRefs), $"watch-{runId:N}");
+        var listener = system.ActorOf(RunWatcherActor.Props(channel.Writer, workerRefs), $"watch-{id:N}");
         var layout = ModelLayout.From(spec, data.Train.FeatureCount);
         var run = spec.Precision == Precision.Float64
-            ? system.ActorOf(TrainingRunActor<double>.Props(Setup<double>()), $"run-{runId:N}")
-            : system.ActorOf(TrainingRunActor<float>.Props(Setup<float>()), $"run-{runId:N}");
-        listener.Tell(new RunWatcherActor.WatchRun(run, runId));
-        return new RunHandle(runId, run, channel.Reader);
+            ? system.ActorOf(TrainingRunActor<double>.Props(Setup<double>()), $"run-{id:N}")
+            : system.ActorOf(TrainingRunActor<float>.Props(Setup<float>()), $"run-{id:N}");
+        listener.Tell(new RunWatcherActor.WatchRun(run, id));
+        return new RunHandle(id, run, channel.Reader);
 
         RunSetup<T> Setup<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
-            new(runId, spec, baseDirectory, layout, data, layout.InitialParameters<T>(spec), workerRefs, trace, listener, FixedWorkers: true, MinWorkers: workers);
+            new(id, spec, baseDirectory, layout, data, layout.InitialParameters<T>(spec), workerRefs, trace, listener, FixedWorkers: true, MinWorkers: workers,
+                Storage: storage);
     }
 }

@@ -1,0 +1,171 @@
+using System.Data.Common;
+using ActorNet.Actors;
+using ActorNet.Model;
+using ActorNet.Protocol;
+using ActorNet.Serialization;
+
+namespace ActorNet.Persistence;
+
+/// <summary>A checkpoint as the journal lists it.</summary>
+/// <param name="Step">steps applied when it was taken</param>
+/// <param name="Epoch">epochs completed</param>
+/// <param name="TestLoss">NaN for a checkpoint taken within an epoch (the test set is evaluated at epoch ends)</param>
+public sealed record StoredCheckpoint(Guid RunId, long SequenceNr, long Step, int Epoch, DateTimeOffset At,
+    double TrainLoss, double TestLoss, double TestAccuracy);
+
+/// <summary>A run as its journal tells it.</summary>
+/// <param name="Checkpoints">those whose snapshot is still stored, oldest first</param>
+public sealed record StoredRun(Guid RunId, RunStarted Started, RunSpec Spec, ModelLayout Layout, RunEnded? Ended,
+    IReadOnlyList<EpochCompleted> Epochs, IReadOnlyList<StoredCheckpoint> Checkpoints)
+{
+    /// <summary>running (or interrupted: a coordinator would resume it), completed, cancelled or failed.</summary>
+    public string State => Ended?.Outcome switch
+    {
+        RunEnd.Completed => "completed",
+        RunEnd.Cancelled => "cancelled",
+        RunEnd.Failed => "failed",
+        _ => "running",
+    };
+}
+
+/// <summary>One checkpoint read back: where it is in the run, and the parameters as double.</summary>
+/// <param name="Parameters">per layer, [W (out, in) row-major | b (out)]</param>
+public sealed record LoadedCheckpoint(StoredRun Run, StoredCheckpoint Info, double[][] Parameters);
+
+/// <summary>No such run or checkpoint in the database; the message says what was looked for and what there is.</summary>
+public sealed class CheckpointNotFoundException(string message) : Exception(message);
+
+/// <summary>
+/// Reads runs and checkpoints straight from the database that Akka.Persistence.Sql writes (its
+/// default table layout: <c>journal</c> and <c>snapshot</c>), with no actor system and no cluster;
+/// never writes. Payloads are decoded with <see cref="ActorNetSerializer"/>, which wrote them.
+/// </summary>
+public sealed class CheckpointStore(Database database)
+{
+    private const string RunPrefix = "run-";
+
+    /// <summary>Every run in the database, newest first.</summary>
+    public IReadOnlyList<StoredRun> Runs()
+    {
+        using var connection = database.OpenForReading();
+        if (!HasTables(connection)) return [];
+        var stored = StoredSnapshots(connection);
+        var events = new Dictionary<string, List<(long Seq, object Event)>>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT persistence_id, sequence_number, message, manifest, identifier FROM journal " +
+                                  "WHERE persistence_id LIKE 'run-%' ORDER BY persistence_id, sequence_number";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var id = reader.GetString(0);
+                var e = Decode((byte[])reader[2], reader.GetString(3), Convert.ToInt32(reader[4]), $"{id} event {reader.GetInt64(1)}");
+                if (!events.TryGetValue(id, out var list)) events[id] = list = [];
+                list.Add((reader.GetInt64(1), e));
+            }
+        }
+        return events.Select(kv => Build(kv.Key, kv.Value, stored)).OfType<StoredRun>()
+            .OrderByDescending(r => r.Started.AtUnixMs).ToArray();
+    }
+
+    /// <summary>The run whose id is, or starts with, <paramref name="id"/> (at least 4 characters).</summary>
+    public StoredRun Run(string id)
+    {
+        var runs = Runs();
+        var text = id.Trim().ToLowerInvariant();
+        var matches = Guid.TryParse(text, out var guid)
+            ? runs.Where(r => r.RunId == guid).ToArray()
+            : text.Length >= 4 ? runs.Where(r => r.RunId.ToString().StartsWith(text, StringComparison.Ordinal) || r.RunId.ToString("N").StartsWith(text, StringComparison.Ordinal)).ToArray() : [];
+        return matches.Length switch
+        {
+            1 => matches[0],
+            0 => throw new CheckpointNotFoundException($"no run '{id}' in {database.Display} ({(runs.Count == 0 ? "it holds no runs" : $"it holds {runs.Count}: see 'actornet checkpoints list'")})"),
+            _ => throw new CheckpointNotFoundException($"'{id}' matches {matches.Length} runs in {database.Display}: give more of the id"),
+        };
+    }
+
+    /// <summary>The checkpoint of <paramref name="run"/> after <paramref name="step"/> steps, or its latest.</summary>
+    public LoadedCheckpoint Load(StoredRun run, long? step = null)
+    {
+        if (run.Checkpoints.Count == 0) throw new CheckpointNotFoundException($"run {run.RunId} has no checkpoint in {database.Display}");
+        var info = step is { } s
+            ? run.Checkpoints.LastOrDefault(c => c.Step == s)
+              ?? throw new CheckpointNotFoundException($"run {run.RunId} has no checkpoint at step {s} (it has: {string.Join(", ", run.Checkpoints.Select(c => c.Step))})")
+            : run.Checkpoints[^1];
+        using var connection = database.OpenForReading();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT snapshot, manifest, serializer_id FROM snapshot WHERE persistence_id = @id AND sequence_number = @seq";
+        AddParameter(command, "@id", TrainingRunActor<float>.PersistenceIdOf(run.RunId));
+        AddParameter(command, "@seq", info.SequenceNr);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) throw new CheckpointNotFoundException($"the checkpoint of run {run.RunId} at step {info.Step} was deleted meanwhile");
+        var where = $"run {run.RunId} checkpoint at step {info.Step}";
+        var parameters = Decode((byte[])reader[0], reader.GetString(1), Convert.ToInt32(reader[2]), where) switch
+        {
+            Checkpoint<float> c => c.Parameters.Select(p => p.Select(v => (double)v).ToArray()).ToArray(),
+            Checkpoint<double> c => c.Parameters,
+            var other => throw new DatabaseException($"{where}: holds a {other.GetType().Name}, not a checkpoint"),
+        };
+        for (var l = 0; l < run.Layout.Layers.Count; l++)
+            if (l >= parameters.Length || parameters[l].Length != run.Layout.Layers[l].ParameterCount)
+                throw new DatabaseException($"{where}: layer {l} does not fit the run's spec ({run.Layout.Layers[l].Inputs}→{run.Layout.Layers[l].Outputs})");
+        return new LoadedCheckpoint(run, info, parameters);
+    }
+
+    private StoredRun? Build(string persistenceId, List<(long Seq, object Event)> events, HashSet<(string, long)> stored)
+    {
+        if (events.Count == 0 || events[0].Event is not RunStarted started) return null; // not a run journal we know
+        var spec = RunSpecReader.Parse(started.SpecJson, $"{persistenceId} spec", "run");
+        var layout = ModelLayout.From(spec, started.Inputs);
+        var checkpoints = events.Where(e => e.Event is CheckpointTaken && stored.Contains((persistenceId, e.Seq)))
+            .Select(e => (e.Seq, Taken: (CheckpointTaken)e.Event))
+            .Select(x => new StoredCheckpoint(x.Taken.RunId, x.Seq, x.Taken.Step, x.Taken.Epoch, DateTimeOffset.FromUnixTimeMilliseconds(x.Taken.AtUnixMs),
+                x.Taken.TrainLoss, x.Taken.TestLoss, x.Taken.TestAccuracy))
+            .ToArray();
+        // A resumed run journals the epochs it did again: the latest report of each epoch stands.
+        var epochs = events.Select(e => e.Event).OfType<EpochCompleted>().GroupBy(e => e.Epoch).Select(g => g.Last()).OrderBy(e => e.Epoch).ToArray();
+        return new StoredRun(started.RunId, started, spec, layout, events.Select(e => e.Event).OfType<RunEnded>().LastOrDefault(), epochs, checkpoints);
+    }
+
+    private static HashSet<(string, long)> StoredSnapshots(DbConnection connection)
+    {
+        var set = new HashSet<(string, long)>();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT persistence_id, sequence_number FROM snapshot WHERE persistence_id LIKE 'run-%'";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) set.Add((reader.GetString(0), reader.GetInt64(1)));
+        return set;
+    }
+
+    /// <summary>A database no run was ever written to has no tables yet: it holds no runs.</summary>
+    private static bool HasTables(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = connection is Microsoft.Data.Sqlite.SqliteConnection
+            ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('journal', 'snapshot')"
+            : "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('journal', 'snapshot') AND table_schema = current_schema()";
+        return Convert.ToInt64(command.ExecuteScalar()) == 2;
+    }
+
+    private static object Decode(byte[] payload, string manifest, int serializerId, string where)
+    {
+        if (serializerId != ActorNetSerializer.Id)
+            throw new DatabaseException($"{where}: written by serializer {serializerId}, not ActorNet's ({ActorNetSerializer.Id})");
+        try
+        {
+            return ActorNetSerializer.Decode(payload, manifest);
+        }
+        catch (System.Runtime.Serialization.SerializationException e)
+        {
+            throw new DatabaseException($"{where} is corrupt: {e.Message}", e);
+        }
+    }
+
+    private static void AddParameter(DbCommand command, string name, object value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        command.Parameters.Add(p);
+    }
+}

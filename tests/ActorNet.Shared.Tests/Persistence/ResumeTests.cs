@@ -1,0 +1,152 @@
+using ActorNet.Actors;
+using ActorNet.Hosting;
+using ActorNet.Model;
+using ActorNet.Numerics;
+using ActorNet.Persistence;
+using ActorNet.Protocol;
+using ActorNet.Training;
+using Akka.Actor;
+using Xunit;
+
+namespace ActorNet.Tests.Persistence;
+
+/// <summary>Runs journaled and checkpointed to a real database (SQLite and PostgreSQL): they
+/// resume exactly, keep what retention says, and fail without losing their last good state.</summary>
+public sealed class ResumeTests
+{
+    private static RunSpec Spec(int everySteps = 4, int keep = 2, double learningRate = 0.03) => RunSpecReader.Parse($$"""
+        {
+          "name": "resume", "seed": 11,
+          "data": { "builtin": "circles", "samples": 400, "testFraction": 0.25 },
+          "layers": [ { "size": 12, "activation": "tanh" }, { "size": 2, "activation": "softmax" } ],
+          "loss": "softmaxCrossEntropy",
+          "optimizer": { "kind": "adam", "learningRate": {{learningRate}} },
+          "batchSize": 16, "epochs": 3,
+          "checkpoint": { "everySteps": {{everySteps}}, "keep": {{keep}} }
+        }
+        """);
+
+    private static ActorSystem System(Database db) => Logging.LocalSystem("resume-" + Guid.NewGuid().ToString("N")[..8], new LogSettings(), db);
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_run_stopped_mid_way_resumes_from_its_last_checkpoint_and_ends_with_the_same_weights(string provider)
+    {
+        using var db = TestDatabase.Create(provider);
+        db.Database.PrepareForWriting();
+        var spec = Spec();
+        RunCompleted reference;
+        using (var plain = System(db.Database))
+            reference = await LocalTraining.Start(plain, spec, workers: 2).WaitAsync();
+
+        // The same run, its actor system shut down under it after step 30 of 57.
+        var id = Guid.NewGuid();
+        using (var first = System(db.Database))
+        {
+            var run = LocalTraining.Start(first, spec, workers: 2, storage: RunStorage.Sql, runId: id);
+            await foreach (var e in run.Events.ReadAllAsync())
+                if (e is StepCompleted { Step: 29 }) break;
+            await first.Terminate();
+        }
+        var stored = new CheckpointStore(db.Database).Run(id.ToString());
+        Assert.Equal("running", stored.State);
+        var resumedFrom = stored.Checkpoints[^1].Step;
+        Assert.InRange(resumedFrom, 4, 29);  // checkpoints every 4 steps; the last ones may not have been stored yet
+
+        using var second = System(db.Database);
+        var steps = new List<StepCompleted>();
+        var resumed = await LocalTraining.Start(second, spec, workers: 2, storage: RunStorage.Sql, runId: id)
+            .WaitAsync(e => { if (e is StepCompleted s) steps.Add(s); });
+
+        Assert.Equal(resumedFrom, steps[0].Step);  // the first step it runs is the one after its checkpoint
+        Assert.Equal(reference.Steps, resumed.Steps);
+        for (var l = 0; l < reference.Parameters.Length; l++)
+            Assert.Equal(reference.Parameters[l], resumed.Parameters[l]);  // bit for bit
+        Assert.Equal(reference.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.TestLoss, e.TestAccuracy)),
+            resumed.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.TestLoss, e.TestAccuracy)));
+        Assert.Equal("completed", new CheckpointStore(db.Database).Run(id.ToString()).State);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Retention_keeps_the_last_checkpoints_and_the_best_and_the_last_holds_the_final_weights(string provider)
+    {
+        using var db = TestDatabase.Create(provider);
+        db.Database.PrepareForWriting();
+        var spec = Spec(everySteps: 5, keep: 2);
+        var id = Guid.NewGuid();
+        RunCompleted done;
+        using (var system = System(db.Database))
+            done = await LocalTraining.Start(system, spec, storage: RunStorage.Sql, runId: id).WaitAsync();
+
+        var store = new CheckpointStore(db.Database);
+        var run = store.Run(id.ToString("N")[..8]);
+        var best = done.Epochs.MaxBy(e => e.TestAccuracy)!;
+        var bestStep = (long)best.Epoch * 19;  // 300 training rows in batches of 16: 19 steps per epoch
+        var expected = new[] { bestStep, 55L, 57L }.Distinct().Order().ToArray();
+        Assert.Equal(expected, run.Checkpoints.Select(c => c.Step).ToArray());
+        Assert.Equal(best.TestAccuracy, run.Checkpoints.Single(c => c.Step == bestStep).TestAccuracy);
+        Assert.Equal(3, run.Epochs.Count);
+
+        var last = store.Load(run);
+        Assert.Equal(57, last.Info.Step);
+        for (var l = 0; l < done.Parameters.Length; l++) Assert.Equal(done.Parameters[l], last.Parameters[l]);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_run_whose_weights_blow_up_fails_naming_step_and_layer_and_keeps_its_last_good_checkpoint(string provider)
+    {
+        using var db = TestDatabase.Create(provider);
+        db.Database.PrepareForWriting();
+        var spec = Spec(everySteps: 1) with
+        {
+            // Weights grow by about 1e15 per step: float32 overflows after a few steps, not the first.
+            Optimizer = new OptimizerSettings(OptimizerKind.Sgd, 1e15),
+            Layers = [new LayerSpec { Size = 12, Activation = Activation.Relu }, new LayerSpec { Size = 2, Activation = Activation.Softmax }],
+        };
+        var id = Guid.NewGuid();
+        using var system = System(db.Database);
+        var failure = await Assert.ThrowsAsync<RunFailedException>(() => LocalTraining.Start(system, spec, storage: RunStorage.Sql, runId: id).WaitAsync());
+
+        Assert.True(failure.Failure.Step >= 1, $"failed at step {failure.Failure.Step}: {failure.Failure.Reason}");
+        // Either the weights overflowed ("layer 1: weight [0, 3] is NaN after step 2") or the loss did
+        // first ("the loss is NaN at step 2 (layer 1, the output layer, part 0)").
+        Assert.Matches(@"layer \d", failure.Failure.Reason);
+        Assert.Matches($@"step {failure.Failure.Step}\b", failure.Failure.Reason);
+        var run = new CheckpointStore(db.Database).Run(id.ToString());
+        Assert.Equal("failed", run.State);
+        Assert.Equal(failure.Failure.Step, run.Ended!.Step);
+        var last = new CheckpointStore(db.Database).Load(run);
+        Assert.Equal(failure.Failure.Step, last.Info.Step);  // checkpointed after every step: the last good one is the step before
+        Assert.All(last.Parameters.SelectMany(p => p), v => Assert.True(double.IsFinite(v)));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_spec_that_does_not_fit_the_checkpoint_is_refused_and_nothing_is_written(string provider)
+    {
+        using var db = TestDatabase.Create(provider);
+        db.Database.PrepareForWriting();
+        var id = Guid.NewGuid();
+        using (var system = System(db.Database))
+        {
+            var run = LocalTraining.Start(system, Spec(), storage: RunStorage.Sql, runId: id);
+            await foreach (var e in run.Events.ReadAllAsync())
+                if (e is StepCompleted { Step: 9 }) break;
+            await system.Terminate();
+        }
+        var before = new CheckpointStore(db.Database).Run(id.ToString());
+
+        var wider = Spec() with { Layers = [new LayerSpec { Size = 20, Activation = Activation.Tanh }, new LayerSpec { Size = 2, Activation = Activation.Softmax }] };
+        using (var system = System(db.Database))
+        {
+            var failure = await Assert.ThrowsAsync<RunFailedException>(() => LocalTraining.Start(system, wider, storage: RunStorage.Sql, runId: id).WaitAsync());
+            Assert.Equal($"cannot resume: layer 0 of the checkpoint after step {before.Checkpoints[^1].Step} has 36 parameters, the spec's layer 0 (2→20) has 60",
+                failure.Failure.Reason);
+        }
+        var after = new CheckpointStore(db.Database).Run(id.ToString());
+        Assert.Equal(before.Checkpoints, after.Checkpoints);
+        Assert.Equal("running", after.State);
+    }
+}
