@@ -35,7 +35,7 @@ internal static class LocalCommand
         {
             if (workers < 1) throw new ArgumentException($"--workers: must be at least 1, found {workers}");
             spec = RunSpecReader.Load(specFile.FullName);
-            (train, test, _) = DataCache.Get(spec.Data, spec.Seed, specFile.DirectoryName);
+            (train, test, _, _) = DataCache.Get(spec.Data, spec.Seed, specFile.DirectoryName);
             if (plot is not null && train.FeatureCount != 2)
                 throw new ArgumentException($"--plot: decision regions need 2-D data, but {train.Name} has {train.FeatureCount} features");
         }
