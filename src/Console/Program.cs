@@ -3,7 +3,8 @@ using ActorNet.Cli.Commands;
 
 namespace ActorNet.Cli;
 
-/// <summary><c>actornet</c>: train locally, walk through the article's example, check specs.</summary>
+/// <summary><c>actornet</c>: train locally, walk through the article's example, check specs,
+/// submit runs to a cluster, predict with a trained model.</summary>
 internal static class Program
 {
     private static Task<int> Main(string[] args)
@@ -14,6 +15,7 @@ internal static class Program
             ExampleCommand.Create(),
             ValidateCommand.Create(),
             SubmitCommand.Create(),
+            PredictCommand.Create(),
         };
         // Ctrl+C cancels the command's token; a run then finishes its step and saves what it
         // has, which may take longer than System.CommandLine's default 2 seconds.

@@ -19,7 +19,7 @@ internal static class LocalCommand
         var spec = new Option<FileInfo>("--spec") { Description = "run spec JSON file", Required = true };
         var workers = new Option<int>("--workers") { Description = "model replicas that share each batch (data parallelism)", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "print only a final JSON line with the results" };
-        var save = new Option<FileInfo?>("--save") { Description = "write the trained weights to this JSON file" };
+        var save = new Option<FileInfo?>("--save") { Description = "write the trained model (weights, input scaling, class names) to this JSON file, or as ONNX to a .onnx file" };
         var plot = new Option<FileInfo?>("--plot") { Description = "write the decision regions to this PNG (2-D data only)" };
         var command = new Command("local", "Train a run spec in this process") { spec, workers, json, save, plot };
         command.SetAction((parse, cancellation) => RunAsync(
@@ -31,11 +31,12 @@ internal static class LocalCommand
     {
         RunSpec spec;
         DataSet train, test;
+        Scaler? scaler;
         try
         {
             if (workers < 1) throw new ArgumentException($"--workers: must be at least 1, found {workers}");
             spec = RunSpecReader.Load(specFile.FullName);
-            (train, test, _) = DataCache.Get(spec.Data, spec.Seed, specFile.DirectoryName);
+            (train, test, _, scaler) = DataCache.Get(spec.Data, spec.Seed, specFile.DirectoryName);
             if (plot is not null && train.FeatureCount != 2)
                 throw new ArgumentException($"--plot: decision regions need 2-D data, but {train.Name} has {train.FeatureCount} features");
         }
@@ -75,7 +76,12 @@ internal static class LocalCommand
 
         var layout = ModelLayout.From(spec, train.FeatureCount);
         save?.Directory?.Create();
-        if (save is not null) SavedModel.From(layout, done.Parameters).Save(save.FullName);
+        if (save is not null)
+        {
+            var model = SavedModel.From(layout, done.Parameters, scaler, train.ClassNames, spec.Loss);
+            if (IsOnnx(save)) OnnxExport.Save(model, save.FullName);
+            else model.Save(save.FullName);
+        }
         if (plot is not null) DecisionPlot.Save(plot.FullName, layout, done.Parameters, test, $"{spec.Name}: test set");
 
         var last = done.Epochs.Count > 0 ? done.Epochs[^1] : null;
@@ -97,11 +103,13 @@ internal static class LocalCommand
             AnsiConsole.MarkupLine(done.Outcome == RunOutcome.Cancelled
                 ? $"[yellow]Stopped[/] after {done.Steps:N0} steps ({done.Epochs.Count} full epochs)."
                 : $"Done: {done.Epochs.Count} epochs, {done.Steps:N0} steps.");
-            if (save is not null) AnsiConsole.MarkupLine($"Weights written to [bold]{Markup.Escape(save.FullName)}[/]");
+            if (save is not null) AnsiConsole.MarkupLine($"Model written to [bold]{Markup.Escape(save.FullName)}[/]");
             if (plot is not null) AnsiConsole.MarkupLine($"Decision regions drawn in [bold]{Markup.Escape(plot.FullName)}[/]");
         }
         return done.Outcome == RunOutcome.Cancelled ? 130 : 0;
     }
+
+    private static bool IsOnnx(FileInfo file) => file.Extension.Equals(".onnx", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A progress bar per epoch (one for the whole run when there are many), each
     /// ending with the epoch's losses and accuracy.</summary>

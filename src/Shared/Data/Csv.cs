@@ -22,6 +22,48 @@ public static class Csv
         return Parse(path, body, layout, options);
     }
 
+    /// <summary>
+    /// Rows of features alone, for prediction. A file whose first row has
+    /// <paramref name="features"/> columns is all features; one with a column more is read as
+    /// a training file, and its label column (<see cref="CsvOptions.LabelColumn"/> or
+    /// <see cref="CsvOptions.LabelIndex"/> when given, else the last) is skipped without being
+    /// read. A header row (detected as by <see cref="Load"/>) is skipped. Any other width is an
+    /// error at the first row's line that says how many columns were expected.
+    /// </summary>
+    public static FeatureRows LoadFeatures(string path, int features, CsvOptions? options = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(features, 1);
+        options ??= CsvOptions.Default;
+        var rows = ReadRows(path, options.Separator);
+        if (rows.Count == 0) throw new DataFormatException(path, "the file has no rows (empty or blank lines only)");
+        var first = rows[0];
+        var width = first.Fields.Length;
+        int? label = options.LabelColumn is not null || options.LabelIndex is not null ? Layout.LabelOf(path, first, options)
+            : width == features + 1 ? width - 1 : null;
+        if (width - (label is null ? 0 : 1) != features)
+            throw DataFormatException.AtLine(path, first.Line, label is null
+                ? $"{width} column{(width == 1 ? "" : "s")}, but the model takes {features} features (a label column may follow them, and is then ignored)"
+                : $"{width} columns, of which column {label + 1} is the label, leaves {width - 1} features, but the model takes {features}");
+        var hasHeader = options.LabelColumn is not null || options.Header switch
+        {
+            CsvHeader.Present => true,
+            CsvHeader.Absent => false,
+            _ => first.Fields.Where((_, c) => c != label).Any(f => !IsNumber(f)),
+        };
+        var body = hasHeader ? rows.Skip(1).ToList() : rows;
+        if (body.Count == 0) throw new DataFormatException(path, $"no data rows after the header on line {first.Line}");
+
+        var x = new float[body.Count * features];
+        var k = 0;
+        foreach (var row in body)
+        {
+            CheckWidth(path, row, width, first.Line);
+            for (var c = 0; c < width; c++)
+                if (c != label) x[k++] = ParseNumber(path, row.Line, c + 1, row.Fields[c]);
+        }
+        return new FeatureRows(x, body.Count, features, label);
+    }
+
     private static DataSet Parse(string path, List<Row> rows, Layout layout, CsvOptions options)
     {
         var featureCount = layout.Width - 1;
@@ -131,7 +173,7 @@ public static class Csv
             return new Layout(width, label, hasHeader, first.Line);
         }
 
-        private static int LabelOf(string path, Row first, CsvOptions options)
+        public static int LabelOf(string path, Row first, CsvOptions options)
         {
             var width = first.Fields.Length;
             if (options.LabelColumn is { } name)
@@ -147,14 +189,18 @@ public static class Csv
             return label;
         }
 
-        public void CheckWidth(string path, Row row)
-        {
-            if (row.Fields.Length == Width) return;
-            var column = Math.Min(row.Fields.Length, Width) + 1;
-            var what = row.Fields.Length < Width ? "missing" : "extra";
-            throw DataFormatException.AtCell(path, row.Line, column,
-                $"{what} cell: the row has {row.Fields.Length} cells, but line {FirstLine} has {Width}");
-        }
+        public void CheckWidth(string path, Row row) => Csv.CheckWidth(path, row, Width, FirstLine);
+    }
+
+    /// <summary>Every row has as many cells as the first; the error names the first cell missing
+    /// or extra.</summary>
+    private static void CheckWidth(string path, Row row, int width, int firstLine)
+    {
+        if (row.Fields.Length == width) return;
+        var column = Math.Min(row.Fields.Length, width) + 1;
+        var what = row.Fields.Length < width ? "missing" : "extra";
+        throw DataFormatException.AtCell(path, row.Line, column,
+            $"{what} cell: the row has {row.Fields.Length} cells, but line {firstLine} has {width}");
     }
 
     /// <summary>Label texts to class indices.</summary>

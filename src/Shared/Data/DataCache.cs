@@ -11,7 +11,9 @@ namespace ActorNet.Data;
 /// </summary>
 public static class DataCache
 {
-    public sealed record Entry(DataSet Train, DataSet Test, string TrainSha256);
+    /// <param name="Scaler">the scaling fitted on the raw training set and applied to both sets;
+    /// null when the spec asks for none</param>
+    public sealed record Entry(DataSet Train, DataSet Test, string TrainSha256, Scaler? Scaler);
 
     // Keyed by the data section's JSON rather than the DataSpec record: the record holds inline
     // rows as arrays, which compare by reference, so every parse of the same spec (the
@@ -23,8 +25,8 @@ public static class DataCache
         var key = (RunSpecWriter.DataJson(spec), seed, baseDirectory);
         var entry = Loaded.GetOrAdd(key, _ => new Lazy<Entry>(() =>
         {
-            var (train, test) = DataLoader.Load(spec, seed, baseDirectory);
-            return new Entry(train, test, DataFingerprint.OfDataSet(train));
+            var (train, test, scaler) = DataLoader.Load(spec, seed, baseDirectory);
+            return new Entry(train, test, DataFingerprint.OfDataSet(train), scaler);
         }));
         try
         {

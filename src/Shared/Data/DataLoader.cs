@@ -6,8 +6,10 @@ namespace ActorNet.Data;
 public static class DataLoader
 {
     /// <summary>Relative file paths in the spec are taken relative to <paramref name="baseDirectory"/>
-    /// (the spec file's folder), then to the current folder.</summary>
-    public static (DataSet Train, DataSet Test) Load(DataSpec spec, ulong seed, string? baseDirectory = null)
+    /// (the spec file's folder), then to the current folder. Returns the sets scaled, and the
+    /// scaler fitted on the training set (null when the spec asks for no scaling), which new
+    /// raw inputs need before the trained model sees them.</summary>
+    public static (DataSet Train, DataSet Test, Scaler? Scaler) Load(DataSpec spec, ulong seed, string? baseDirectory = null)
     {
         var (train, test) = LoadRaw(spec, seed, baseDirectory);
         if (spec.MaxTrainSamples is { } max && max < train.Count)
@@ -19,9 +21,9 @@ public static class DataLoader
             "unitrange" => ScalingKind.UnitRange,
             _ => ScalingKind.None,
         };
-        if (kind == ScalingKind.None) return (train, test);
+        if (kind == ScalingKind.None) return (train, test, null);
         var scaler = Scaler.Fit(train, kind);
-        return (scaler.Apply(train), scaler.Apply(test));
+        return (scaler.Apply(train), scaler.Apply(test), scaler);
     }
 
     private static (DataSet Train, DataSet Test) LoadRaw(DataSpec spec, ulong seed, string? baseDirectory)

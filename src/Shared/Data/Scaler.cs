@@ -1,3 +1,5 @@
+using ActorNet.Numerics;
+
 namespace ActorNet.Data;
 
 /// <summary>How <see cref="Scaler"/> maps each feature value x.</summary>
@@ -35,10 +37,29 @@ public sealed class Scaler
         _divisors = divisors;
     }
 
+    private static readonly NameTable<ScalingKind> KindNames = new(["none", "minMax", "standardize", "unitRange"], [], "scaling");
+
+    /// <summary>The run spec's names of the kinds, in <see cref="ScalingKind"/> order.</summary>
+    public static IReadOnlyList<string> Names => KindNames.Names;
+
+    /// <summary>The run spec's name of <paramref name="kind"/> ("minMax", …).</summary>
+    public static string Name(ScalingKind kind) => KindNames.Name(kind);
+
+    /// <summary>Parses a run spec's name of a kind, case-insensitively.</summary>
+    public static bool TryParse(string name, out ScalingKind kind) => KindNames.TryParse(name, out kind);
+
     public ScalingKind Kind { get; }
     public int FeatureCount => _offsets.Length;
     public IReadOnlyList<double> Offsets => _offsets;
     public IReadOnlyList<double> Divisors => _divisors;
+
+    /// <summary>A scaler with parameters fitted before, as a saved model keeps them.</summary>
+    public static Scaler FromParameters(ScalingKind kind, IReadOnlyList<double> offsets, IReadOnlyList<double> divisors)
+    {
+        if (offsets.Count != divisors.Count)
+            throw new ArgumentException($"{offsets.Count} offsets but {divisors.Count} divisors; a scaler needs one of each per feature", nameof(divisors));
+        return new Scaler(kind, offsets.ToArray(), divisors.ToArray());
+    }
 
     /// <summary>Computes the scaling's parameters from the training set.</summary>
     public static Scaler Fit(DataSet train, ScalingKind kind)
@@ -66,6 +87,17 @@ public sealed class Scaler
         var y = new float[data.Features.Length];
         for (var r = 0; r < data.Count; r++) ScaleRow(data.Row(r), y.AsSpan(r * FeatureCount, FeatureCount));
         return data.WithFeatures(y);
+    }
+
+    /// <summary>Scaled copies of whole rows of features.   x: (rows, FeatureCount) row-major → same shape</summary>
+    public float[] Apply(ReadOnlySpan<float> x)
+    {
+        if (x.Length % FeatureCount != 0)
+            throw new ArgumentException($"{x.Length} values are not whole rows of the scaler's {FeatureCount} features", nameof(x));
+        var y = new float[x.Length];
+        for (var r = 0; r < x.Length / FeatureCount; r++)
+            ScaleRow(x.Slice(r * FeatureCount, FeatureCount), y.AsSpan(r * FeatureCount, FeatureCount));
+        return y;
     }
 
     private void ScaleRow(ReadOnlySpan<float> x, Span<float> y)

@@ -178,4 +178,40 @@ public sealed class CsvTests : IDisposable
         var path = _dir.WriteText("a.csv", "1,2\n");
         Assert.Throws<ArgumentException>(() => Csv.Load(path, new CsvOptions { LabelColumn = "y", Header = CsvHeader.Absent }));
     }
+
+    [Fact]
+    public void Features_alone_with_a_header()
+    {
+        var path = _dir.WriteText("x.csv", "x,y\n1,2\n\n-3.5,4e1\n");
+        var rows = Csv.LoadFeatures(path, 2);
+        Assert.Equal((2, 2, (int?)null), (rows.Count, rows.FeatureCount, rows.SkippedColumn));
+        Assert.Equal([1f, 2f, -3.5f, 40f], rows.Features);
+    }
+
+    [Fact]
+    public void Features_of_a_training_file_skip_its_label_column_unread()
+    {
+        var last = Csv.LoadFeatures(_dir.WriteText("t.csv", "1,2,inner\n3,4,outer\n"), 2);
+        Assert.Equal([1f, 2f, 3f, 4f], last.Features);
+        Assert.Equal(2, last.SkippedColumn);
+        var named = Csv.LoadFeatures(_dir.WriteText("n.csv", "label,a,b\n?,1,2\n"), 2, new CsvOptions { LabelColumn = "label" });
+        Assert.Equal([1f, 2f], named.Features);
+        Assert.Equal(0, named.SkippedColumn);
+    }
+
+    [Theory]
+    [InlineData("a,b,c,d\n1,2,3,4\n", "f.csv:1: 4 columns, but the model takes 2 features (a label column may follow them, and is then ignored)")]
+    [InlineData("a\n1\n", "f.csv:1: 1 column, but the model takes 2 features")]
+    [InlineData("a,b\n1,2\n3,4,5\n", "f.csv:3:3: extra cell: the row has 3 cells, but line 1 has 2")]
+    [InlineData("a,b\n1,2\n3\n", "f.csv:3:2: missing cell")]
+    [InlineData("a,b\n1,2\n3,x7\n", "f.csv:3:2: 'x7' is not a number")]
+    [InlineData("a,b,label\n1,2,0\n3,,1\n", "f.csv:3:2: empty cell; expected a number")]
+    [InlineData("a,b\n", "f.csv: no data rows after the header on line 1")]
+    [InlineData("\n\n", "f.csv: the file has no rows")]
+    public void Features_that_do_not_fit_name_the_file_line_and_column(string text, string expected)
+    {
+        var path = _dir.WriteText("f.csv", text);
+        var e = Assert.Throws<DataFormatException>(() => Csv.LoadFeatures(path, 2));
+        Assert.StartsWith(expected, e.Message.Replace(_dir.PathName + Path.DirectorySeparatorChar, ""));
+    }
 }

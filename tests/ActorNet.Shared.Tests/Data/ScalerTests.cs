@@ -76,4 +76,39 @@ public sealed class ScalerTests
         var scaler = Scaler.Fit(Train(), ScalingKind.MinMax);
         Assert.Throws<ArgumentException>(() => scaler.Apply(new DataSet("two", [1f, 2f], 2, [0], 1)));
     }
+
+    [Theory]
+    [InlineData(ScalingKind.MinMax)]
+    [InlineData(ScalingKind.Standardize)]
+    [InlineData(ScalingKind.UnitRange)]
+    public void A_scaler_rebuilt_from_its_parameters_scales_raw_rows_as_the_fitted_one(ScalingKind kind)
+    {
+        var fitted = Scaler.Fit(Train(), kind);
+        var rebuilt = Scaler.FromParameters(kind, fitted.Offsets, fitted.Divisors);
+        Assert.Equal(fitted.Apply(Test()).Features, rebuilt.Apply(Test().Features));
+        Assert.Equal(fitted.Apply(Train()).Features, rebuilt.Apply(Train().Features));
+        Assert.True(Scaler.TryParse(Scaler.Name(kind), out var parsed));
+        Assert.Equal(kind, parsed);
+    }
+
+    [Fact]
+    public void Raw_rows_must_be_whole_rows()
+    {
+        var scaler = Scaler.Fit(Train(), ScalingKind.MinMax);
+        Assert.Throws<ArgumentException>(() => scaler.Apply(new float[4]));
+        Assert.Throws<ArgumentException>(() => Scaler.FromParameters(ScalingKind.MinMax, [0, 0], [1]));
+    }
+
+    [Fact]
+    public void The_loader_hands_back_the_scaler_it_applied_and_none_without_scaling()
+    {
+        var spec = new ActorNet.Model.DataSpec { Builtin = "circles", Samples = 100, Scaling = "standardize" };
+        var (train, test, scaler) = DataLoader.Load(spec, seed: 5);
+        var (rawTrain, rawTest, none) = DataLoader.Load(spec with { Scaling = "none" }, seed: 5);
+        Assert.Null(none);
+        Assert.NotNull(scaler);
+        Assert.Equal(ScalingKind.Standardize, scaler.Kind);
+        Assert.Equal(train.Features, scaler.Apply(rawTrain.Features));
+        Assert.Equal(test.Features, scaler.Apply(rawTest.Features));
+    }
 }
