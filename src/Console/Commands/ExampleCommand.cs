@@ -37,8 +37,8 @@ internal static class ExampleCommand
         {
             ["outputs"] = r.Outputs,
             ["totalError"] = r.TotalError,
-            ["gradients"] = names.Zip(r.Gradients).ToDictionary(p => p.First, p => p.Second),
-            ["updatedWeights"] = names.Zip(r.UpdatedWeights).ToDictionary(p => p.First, p => p.Second),
+            ["gradients"] = names.Zip(r.Gradients).ToDictionary(p => p.Item1, p => p.Item2),
+            ["updatedWeights"] = names.Zip(r.UpdatedWeights).ToDictionary(p => p.Item1, p => p.Item2),
             ["errorAfter1"] = r.ErrorAfter1,
             ["errorAfter10000"] = r.ErrorAfter10000,
         });

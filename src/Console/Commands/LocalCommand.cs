@@ -3,7 +3,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using ActorNet.Data;
 using ActorNet.Hosting;
+using ActorNet.Actors;
 using ActorNet.Model;
+using ActorNet.Persistence;
 using ActorNet.Protocol;
 using ActorNet.Training;
 using Spectre.Console;
@@ -16,31 +18,51 @@ internal static class LocalCommand
 {
     public static Command Create()
     {
-        var spec = new Option<FileInfo>("--spec") { Description = "run spec JSON file", Required = true };
+        var spec = new Option<FileInfo?>("--spec") { Description = "run spec JSON file (with --resume: the spec the stored run is continued with; default its own)" };
         var workers = new Option<int>("--workers") { Description = "model replicas that share each batch (data parallelism)", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "print only a final JSON line with the results" };
         var save = new Option<FileInfo?>("--save") { Description = "write the trained model (weights, input scaling, class names) to this JSON file, or as ONNX to a .onnx file" };
         var plot = new Option<FileInfo?>("--plot") { Description = "write the decision regions to this PNG (2-D data only)" };
-        var command = new Command("local", "Train a run spec in this process") { spec, workers, json, save, plot };
+        var db = DbOption.Create();
+        var resume = new Option<string?>("--resume") { Description = "continue this stored run (its id, or the start of it) from its last checkpoint" };
+        var command = new Command("local", "Train a run spec in this process; the run is journaled and checkpointed in the database") { spec, workers, json, save, plot, db, resume };
         command.SetAction((parse, cancellation) => RunAsync(
-            parse.GetValue(spec)!, parse.GetValue(workers), parse.GetValue(json), parse.GetValue(save), parse.GetValue(plot), cancellation));
+            parse.GetValue(spec), parse.GetValue(workers), parse.GetValue(json), parse.GetValue(save), parse.GetValue(plot),
+            parse.GetValue(db), parse.GetValue(resume), cancellation));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo specFile, int workers, bool json, FileInfo? save, FileInfo? plot, CancellationToken cancellation)
+    private static async Task<int> RunAsync(FileInfo? specFile, int workers, bool json, FileInfo? save, FileInfo? plot, string? dbArgument, string? resume,
+        CancellationToken cancellation)
     {
         RunSpec spec;
         DataSet train, test;
         Scaler? scaler;
+        Database database;
+        Guid? runId = null;
+        string? baseDirectory;
         try
         {
             if (workers < 1) throw new ArgumentException($"--workers: must be at least 1, found {workers}");
-            spec = RunSpecReader.Load(specFile.FullName);
-            (train, test, _, scaler) = DataCache.Get(spec.Data, spec.Seed, specFile.DirectoryName);
+            if (specFile is null && resume is null) throw new ArgumentException("--spec: give a run spec file (or --resume RUN to continue a stored run)");
+            database = Database.Parse(dbArgument);
+            baseDirectory = specFile?.DirectoryName;
+            if (resume is not null)
+            {
+                var stored = new CheckpointStore(database).Run(resume);
+                if (stored.Ended is { Outcome: not RunEnd.Cancelled } ended)
+                    throw new ArgumentException($"--resume: run {stored.RunId} has already {stored.State} (at step {ended.Step}); only a cancelled or interrupted run continues");
+                runId = stored.RunId;
+                baseDirectory ??= stored.Started.BaseDirectory;
+                spec = specFile is null ? stored.Spec : RunSpecReader.Load(specFile.FullName);
+            }
+            else spec = RunSpecReader.Load(specFile!.FullName);
+            (train, test, _, scaler) = DataCache.Get(spec.Data, spec.Seed, baseDirectory);
             if (plot is not null && train.FeatureCount != 2)
                 throw new ArgumentException($"--plot: decision regions need 2-D data, but {train.Name} has {train.FeatureCount} features");
+            database.PrepareForWriting();
         }
-        catch (Exception e) when (e is RunSpecException or DataFormatException or ArgumentException or IOException)
+        catch (Exception e) when (e is RunSpecException or DataFormatException or ArgumentException or IOException or DatabaseException or CheckpointNotFoundException)
         {
             Console.Error.WriteLine(e.Message);
             return 2;
@@ -49,11 +71,13 @@ internal static class LocalCommand
         var result = json ? ResultOutput.Reserve() : Console.Out;
         var logs = new LogSettings { Role = "local" };
         Logging.Configure(logs);
-        using var system = Logging.LocalSystem("actornet-local", logs);
+        using var system = Logging.LocalSystem("actornet-local", logs, database);
         RunHandle run;
         try
         {
-            run = LocalTraining.Start(system, spec, specFile.DirectoryName, workers);
+            run = LocalTraining.Start(system, spec, baseDirectory, workers, storage: RunStorage.Sql, runId: runId);
+            if (!json)
+                AnsiConsole.MarkupLine($"Run [bold]{run.RunId}[/]{(runId is null ? "" : " (resumed)")}, checkpointed in {Markup.Escape(database.Display)}");
         }
         catch (RunSpecException e)
         {
@@ -96,6 +120,7 @@ internal static class LocalCommand
                 testAccuracy = last?.TestAccuracy,
                 samplesPerSecond = totalSeconds > 0 ? done.Epochs.Count * train.Count / totalSeconds : (double?)null,
                 outcome = done.Outcome.ToString().ToLowerInvariant(),
+                runId = run.RunId,
             }));
         }
         else

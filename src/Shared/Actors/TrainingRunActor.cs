@@ -171,7 +171,8 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     /// last checkpoint (or, with none, from the beginning); an ended one only says how it ended.</summary>
     private void HandleRecovered()
     {
-        if (_recoveredEnd is { } end)
+        // A cancelled run may be continued (actornet local --resume); one that completed or failed only says how it ended.
+        if (_recoveredEnd is { Outcome: not RunEnd.Cancelled } end)
         {
             _log.Info("Run {RunId} had already ended ({Outcome} at step {Step})", _setup.RunId, end.Outcome, end.Step);
             _setup.Listener.Tell(end.Outcome == RunEnd.Failed
@@ -242,8 +243,9 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
 
     private RunStarted StartEvent()
     {
+        var scaler = _setup.Data.Scaler;
         return new RunStarted(_setup.RunId, _specJson, _setup.BaseDirectory, _setup.MinWorkers, _setup.Layout.Inputs,
-            _setup.Data.Train.ClassNames ?? [], [], [], Now());
+            _setup.Data.Train.ClassNames ?? [], scaler?.Offsets.ToArray() ?? [], scaler?.Divisors.ToArray() ?? [], Now());
     }
 
     private void Begin()

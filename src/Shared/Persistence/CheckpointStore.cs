@@ -124,7 +124,9 @@ public sealed class CheckpointStore(Database database)
             .ToArray();
         // A resumed run journals the epochs it did again: the latest report of each epoch stands.
         var epochs = events.Select(e => e.Event).OfType<EpochCompleted>().GroupBy(e => e.Epoch).Select(g => g.Last()).OrderBy(e => e.Epoch).ToArray();
-        return new StoredRun(started.RunId, started, spec, layout, events.Select(e => e.Event).OfType<RunEnded>().LastOrDefault(), epochs, checkpoints);
+        // The run's end is its last event; a cancelled run that was resumed has events after its RunEnded.
+        var ended = events[^1].Event as RunEnded;
+        return new StoredRun(started.RunId, started, spec, layout, ended, epochs, checkpoints);
     }
 
     private static HashSet<(string, long)> StoredSnapshots(DbConnection connection)
