@@ -1,23 +1,42 @@
 using ActorNet.Actors;
 using ActorNet.Hosting;
-using Akka.Hosting;
+using ActorNet.Worker.Actors;
+using Akka.Actor;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Serilog;
 
 // ActorNet worker: joins the cluster through its seed nodes and hosts model replicas for the
 // coordinator's runs at /user/worker. Settings: appsettings.json, ACTORNET__* variables, command line.
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.Configuration.AddCommandLine(args, NodeSettings.Switches.ToDictionary());
-var settings = NodeSettings.From(builder.Configuration, defaultPort: 0);
+//
+// A worker outlives its coordinator: when the coordinator leaves the cluster (it died and was
+// downed), or this node is downed, the worker starts a new actor system that joins the seed nodes
+// again, until the coordinator is back. Only SIGTERM or Ctrl+C (Akka's coordinated shutdown,
+// run by the CLR's exit hook) ends the process.
+var configuration = new ConfigurationBuilder()
+    .SetBasePath(AppContext.BaseDirectory)
+    .AddJsonFile("appsettings.json", optional: true)
+    .AddEnvironmentVariables()
+    .AddCommandLine(args, NodeSettings.Switches.ToDictionary())
+    .Build();
+var settings = NodeSettings.From(configuration, defaultPort: 0);
 if (settings.SeedNodes.Length == 0)
 {
     Console.Error.WriteLine("worker: no seed node given (ActorNet:SeedNodes, ACTORNET__SEEDNODES__0 or --seed akka.tcp://actornet@HOST:PORT)");
     return 2;
 }
 Logging.Configure(new LogSettings { Role = "worker", File = settings.LogFile, Level = NodeSettings.ParseLevel(settings.LogLevel) });
-builder.Services.AddAkka(NodeSettings.SystemName, akka => akka
-    .AddHocon(settings.ToAkkaConfig("worker"), HoconAddMode.Prepend)
-    .WithActors((system, registry) => registry.Register<WorkerActor>(system.ActorOf(WorkerActor.Props(), "worker"))));
-await builder.Build().RunAsync();
+var rejoinDelay = TimeSpan.FromSeconds(2);
+while (true)
+{
+    var system = ActorSystem.Create(NodeSettings.SystemName, settings.ToAkkaConfig("worker"));
+    system.ActorOf(WorkerActor.Props(), "worker");
+    system.ActorOf(CoordinatorWatchActor.Props(), "coordinator-watch");
+    await system.WhenTerminated;
+    var reason = CoordinatedShutdown.Get(system).ShutdownReason;
+    if (reason is not (CoordinatorWatchActor.CoordinatorLost or CoordinatedShutdown.ClusterDowningReason))
+        break; // SIGTERM, Ctrl+C: the process ends
+    Log.Warning("Worker left the cluster ({Reason}); joining {Seeds} again in {Delay}", reason.GetType().Name, settings.SeedNodes, rejoinDelay);
+    await Task.Delay(rejoinDelay);
+}
+await Log.CloseAndFlushAsync();
 return 0;

@@ -32,7 +32,7 @@ internal sealed class TwoNodeCluster : IAsyncDisposable
             Cluster.Get(w).Join(cluster.SelfAddress);
         }
         await WaitAsync(() => cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == workers + 1, TimeSpan.FromSeconds(30), "the cluster to form");
-        c.Runs = c.Coordinator.ActorOf(RunManagerActor.Props(), "runs");
+        c.Runs = c.Coordinator.ActorOf(RunManagerActor.Props(RunStorage.InMemory), "runs");
         return c;
     }
 

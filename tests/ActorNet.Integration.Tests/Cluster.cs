@@ -48,18 +48,22 @@ internal sealed class Cluster : IAsyncDisposable
     public int HttpPort { get; }
     public string SeedAddress => $"akka.tcp://actornet@127.0.0.1:{AkkaPort}";
     public NodeProcess Coordinator { get; private set; } = null!;
-    public IReadOnlyList<NodeProcess> Workers => _nodes.Where(n => n != Coordinator).ToArray();
+    public IReadOnlyList<NodeProcess> Workers => _nodes.Where(n => n.Name.StartsWith("worker-", StringComparison.Ordinal)).ToArray();
+
+    /// <summary>The coordinator's database (--db): a SQLite file in the cluster's folder unless given.</summary>
+    public string Database { get; private set; } = "";
+
+    private int _coordinatorCount;
 
     /// <summary>Starts the coordinator, waits for its HTTP API, then starts <paramref name="workers"/> workers.</summary>
-    public static async Task<Cluster> StartAsync(int workers)
+    /// <param name="database">--db for the coordinator; default a SQLite file in the cluster's folder</param>
+    public static async Task<Cluster> StartAsync(int workers, string? database = null)
     {
         var cluster = new Cluster();
         try
         {
-            cluster.Coordinator = NodeProcess.Start("coordinator", BuiltDll("Coordinator", "ActorNet.Coordinator"), cluster._root,
-                "--port", cluster.AkkaPort.ToString(CultureInfoInvariant), "--urls", $"http://127.0.0.1:{cluster.HttpPort}");
-            cluster._nodes.Add(cluster.Coordinator);
-            await cluster.WaitForApiAsync();
+            cluster.Database = database ?? Path.Combine(cluster._root, "actornet.db");
+            await cluster.StartCoordinatorAsync();
             for (var i = 0; i < workers; i++) cluster.StartWorker();
             return cluster;
         }
@@ -68,6 +72,22 @@ internal sealed class Cluster : IAsyncDisposable
             await cluster.DisposeAsync();
             throw;
         }
+    }
+
+    private async Task StartCoordinatorAsync()
+    {
+        var n = ++_coordinatorCount;
+        Coordinator = NodeProcess.Start(n == 1 ? "coordinator" : $"coordinator-{n}", BuiltDll("Coordinator", "ActorNet.Coordinator"), _root,
+            "--port", AkkaPort.ToString(CultureInfoInvariant), "--urls", $"http://127.0.0.1:{HttpPort}", "--db", Database);
+        _nodes.Add(Coordinator);
+        await WaitForApiAsync();
+    }
+
+    /// <summary>Kills the coordinator with SIGKILL and starts a new one on the same ports and database.</summary>
+    public async Task KillAndRestartCoordinatorAsync()
+    {
+        Coordinator.KillHard();
+        await StartCoordinatorAsync();
     }
 
     private static IFormatProvider CultureInfoInvariant => System.Globalization.CultureInfo.InvariantCulture;

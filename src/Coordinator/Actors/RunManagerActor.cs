@@ -7,6 +7,7 @@ using ActorNet.Protocol;
 using ActorNet.Training;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Persistence;
 
 namespace ActorNet.Coordinator.Actors;
 
@@ -36,33 +37,85 @@ public sealed record CancelRun(Guid RunId);
 /// The coordinator's runs: validates and starts submitted specs (loading their data off the
 /// actor's thread), tells running runs about workers as they appear, and keeps every run's
 /// status from its events for the API.
+/// <para>
+/// Persistent (id "runs"): it journals every run it accepts and every run's end. A coordinator
+/// started again on the same database starts the runs that had not ended, under their ids; each
+/// recovers from its own last checkpoint and waits for its workers, which rejoin by themselves.
+/// </para>
 /// </summary>
-public sealed class RunManagerActor : ReceiveActor
+public sealed class RunManagerActor : ReceivePersistentActor
 {
-    public static Props Props() => Akka.Actor.Props.Create(() => new RunManagerActor());
+    /// <param name="storage">journal and snapshot plugins for this actor and the runs</param>
+    public static Props Props(RunStorage storage) => Akka.Actor.Props.Create(() => new RunManagerActor(storage));
 
     private readonly RunBook _book = new();
     private readonly Dictionary<Guid, IActorRef> _runs = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RunStorage _storage;
+    private readonly Dictionary<Guid, RunAdmitted> _unfinished = [];
     private IReadOnlyList<IActorRef> _workers = [];
 
-    public RunManagerActor()
+    public RunManagerActor(RunStorage storage)
     {
-        Receive<SubmitRun>(HandleSubmit);
-        Receive<DataReady>(HandleDataReady);
-        Receive<WorkerAvailable>(HandleWorker);
-        Receive<GetRuns>(_ => Sender.Tell(new CurrentRuns(_book.All())));
-        Receive<GetRun>(m => Sender.Tell(new CurrentRun(_book.Get(m.RunId))));
-        Receive<CancelRun>(HandleCancel);
-        Receive<Terminated>(t =>
+        _storage = storage;
+        JournalPluginId = storage.JournalPluginId;
+        SnapshotPluginId = storage.SnapshotPluginId;
+
+        Recover<RunAdmitted>(e =>
+        {
+            _unfinished[e.RunId] = e;
+            _book.Submitted(e.RunId, SpecName(e.SpecJson), 0, DateTimeOffset.FromUnixTimeMilliseconds(e.AtUnixMs));
+        });
+        Recover<RunClosed>(e =>
+        {
+            _unfinished.Remove(e.RunId);
+            _book.Closed(e.RunId, e.Outcome, e.Reason);
+        });
+        Recover<RecoveryCompleted>(_ => ResumeUnfinished());
+
+        Command<SubmitRun>(HandleSubmit);
+        Command<DataReady>(HandleDataReady);
+        Command<WorkerAvailable>(HandleWorker);
+        Command<GetRuns>(_ => Sender.Tell(new CurrentRuns(_book.All())));
+        Command<GetRun>(m => Sender.Tell(new CurrentRun(_book.Get(m.RunId))));
+        Command<CancelRun>(HandleCancel);
+        Command<Terminated>(t =>
         {
             _workers = _workers.Where(w => !w.Equals(t.ActorRef)).ToArray();
             foreach (var id in _runs.Where(r => r.Value.Equals(t.ActorRef)).Select(r => r.Key).ToArray()) _runs.Remove(id);
         });
-        Receive<IActorNetMessage>(e => _book.Apply(e)); // the runs' events
+        Command<RunCompleted>(e => Close(e, e.RunId, e.Outcome == RunOutcome.Completed ? RunEnd.Completed : RunEnd.Cancelled, ""));
+        Command<RunFailed>(e => Close(e, e.RunId, RunEnd.Failed, e.Reason));
+        Command<IActorNetMessage>(e => _book.Apply(e)); // the runs' other events
     }
 
+    public override string PersistenceId => "runs";
+
     protected override void PreStart() => Context.ActorOf(WorkerDirectoryActor.Props(Self), "workers");
+
+    private void Close(IActorNetMessage e, Guid runId, RunEnd outcome, string reason)
+    {
+        _book.Apply(e);
+        if (!_unfinished.ContainsKey(runId)) return;
+        Persist(new RunClosed(runId, outcome, reason), c => _unfinished.Remove(c.RunId));
+    }
+
+    /// <summary>Starts again, under their ids, the runs this coordinator had accepted and that had not ended.</summary>
+    private void ResumeUnfinished()
+    {
+        foreach (var admitted in _unfinished.Values)
+        {
+            _log.Info("Run {RunId} had not ended: resuming it from its last checkpoint", admitted.RunId);
+            var spec = RunSpecReader.Parse(admitted.SpecJson, $"run {admitted.RunId}", "run");
+            LoadData(spec, admitted.MinWorkers, Self, admitted.RunId);
+        }
+    }
+
+    private static string SpecName(string specJson)
+    {
+        try { return RunSpecReader.Parse(specJson, "spec", "run").Name; }
+        catch (RunSpecException) { return "run"; }
+    }
 
     private void HandleSubmit(SubmitRun m)
     {
@@ -81,41 +134,65 @@ public sealed class RunManagerActor : ReceiveActor
             Sender.Tell(new RunRejected([$"minWorkers: must be at least 1, found {m.MinWorkers}"]));
             return;
         }
-        var replyTo = Sender;
-        // Loading a real data set takes seconds: off the actor's thread, so status queries stay quick.
+        LoadData(spec, m.MinWorkers, Sender, resumeId: null);
+    }
+
+    /// <summary>Loading a real data set takes seconds: off the actor's thread, so status queries stay quick.</summary>
+    private void LoadData(RunSpec spec, int minWorkers, IActorRef replyTo, Guid? resumeId) =>
         Task.Run(() =>
         {
             try
             {
                 var data = DataCache.Get(spec.Data, spec.Seed, baseDirectory: null);
-                return new DataReady(spec, m.MinWorkers, data, Batches.CheckOutputs(data.Train, spec.Layers[^1].Size), replyTo);
+                return new DataReady(spec, minWorkers, data, Batches.CheckOutputs(data.Train, spec.Layers[^1].Size), replyTo, resumeId);
             }
             catch (Exception e) when (e is DataFormatException or IOException or ArgumentException)
             {
-                return new DataReady(spec, m.MinWorkers, null, $"data: {e.Message}", replyTo);
+                return new DataReady(spec, minWorkers, null, $"data: {e.Message}", replyTo, resumeId);
             }
         }).PipeTo(Self);
-    }
 
     private void HandleDataReady(DataReady m)
     {
         if (m.Data is null || m.Problem is not null)
         {
+            if (m.ResumeId is { } lost)
+            {
+                // The data a stored run trained on cannot be loaded now: it stays stored, not running.
+                _log.Error("Run {RunId} cannot resume: {Problem}", lost, m.Problem ?? "data: could not be loaded");
+                _book.Apply(new RunFailed(lost, 0, $"cannot resume: {m.Problem ?? "data: could not be loaded"}"));
+                return;
+            }
             m.ReplyTo.Tell(new RunRejected([m.Problem ?? "data: could not be loaded"]));
             return;
         }
+        if (m.ResumeId is { } id)
+        {
+            StartRun(id, m);
+            return;
+        }
         var runId = Guid.NewGuid();
-        var layout = ModelLayout.From(m.Spec, m.Data.Train.FeatureCount);
+        Persist(new RunAdmitted(runId, RunSpecWriter.ToJson(m.Spec), m.MinWorkers, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), admitted =>
+        {
+            _unfinished[runId] = admitted;
+            _book.Submitted(runId, m.Spec.Name, m.Spec.Epochs, DateTimeOffset.UtcNow);
+            _log.Info("Run {RunId} ({Name}) accepted; {Workers} worker(s) known", runId, m.Spec.Name, _workers.Count);
+            StartRun(runId, m);
+            m.ReplyTo.Tell(new RunAccepted(runId));
+        });
+    }
+
+    private void StartRun(Guid runId, DataReady m)
+    {
+        var layout = ModelLayout.From(m.Spec, m.Data!.Train.FeatureCount);
         var run = m.Spec.Precision == Precision.Float64 ? Start<double>() : Start<float>();
         Context.Watch(run);
         _runs[runId] = run;
-        _book.Submitted(runId, m.Spec.Name, m.Spec.Epochs, DateTimeOffset.UtcNow);
-        _log.Info("Run {RunId} ({Name}) accepted; {Workers} worker(s) known", runId, m.Spec.Name, _workers.Count);
-        m.ReplyTo.Tell(new RunAccepted(runId));
+        _book.Epochs(runId, m.Spec.Epochs);
 
         IActorRef Start<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
             Context.ActorOf(TrainingRunActor<T>.Props(new RunSetup<T>(runId, m.Spec, null, layout, m.Data, layout.InitialParameters<T>(m.Spec),
-                _workers, Trace: false, Listener: Self, FixedWorkers: false, MinWorkers: m.MinWorkers)), $"run-{runId:N}");
+                _workers, Trace: false, Listener: Self, FixedWorkers: false, MinWorkers: m.MinWorkers, Storage: _storage)), $"run-{runId:N}");
     }
 
     private void HandleWorker(WorkerAvailable m)
@@ -132,5 +209,6 @@ public sealed class RunManagerActor : ReceiveActor
         Sender.Tell(new CurrentRun(_book.Get(m.RunId)));
     }
 
-    private sealed record DataReady(RunSpec Spec, int MinWorkers, DataCache.Entry? Data, string? Problem, IActorRef ReplyTo);
+    /// <param name="ResumeId">a stored run being resumed (null: a new submission)</param>
+    private sealed record DataReady(RunSpec Spec, int MinWorkers, DataCache.Entry? Data, string? Problem, IActorRef ReplyTo, Guid? ResumeId);
 }

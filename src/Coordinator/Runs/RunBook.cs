@@ -26,6 +26,23 @@ public sealed class RunBook
         _order.Add(id);
     }
 
+    /// <summary>The run's length in epochs (known once its spec is read).</summary>
+    public void Epochs(Guid id, int epochs)
+    {
+        if (_runs.TryGetValue(id, out var r)) _runs[id] = r with { Epochs = epochs };
+    }
+
+    /// <summary>A run that ended before this coordinator started (from its journal).</summary>
+    public void Closed(Guid id, RunEnd outcome, string reason)
+    {
+        if (!_runs.TryGetValue(id, out var r)) return;
+        _runs[id] = r with
+        {
+            State = outcome switch { RunEnd.Completed => "completed", RunEnd.Cancelled => "cancelled", _ => "failed" },
+            Error = outcome == RunEnd.Failed ? reason : null,
+        };
+    }
+
     public RunStatus? Get(Guid id) => _runs.GetValueOrDefault(id);
 
     /// <summary>Every run, newest first.</summary>

@@ -89,7 +89,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     private long _nextBatch;
     private long _batchesDone;
     // Persistence: what recovery found, the checkpoints retention keeps, a capture in progress.
-    private RunStarted? _recoveredStart;
+    private bool _known; // the journal has this run (its start event, or a checkpoint: replay begins after the latest)
     private RunEnded? _recoveredEnd;
     private Checkpoint<T>? _recoveredCheckpoint;
     private string? _recoveryProblem;
@@ -120,7 +120,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         PersistenceId = PersistenceIdOf(setup.RunId);
 
         Recover<SnapshotOffer>(HandleSnapshotOffer);
-        Recover<RunStarted>(e => _recoveredStart = e);
+        Recover<RunStarted>(_ => _known = true);
         Recover<CheckpointTaken>(e => _checkpoints.Add(new CheckpointRecord(LastSequenceNr, e.Step, e.TestAccuracy)));
         Recover<RunEnded>(e => _recoveredEnd = e);
         Recover<RecoveryCompleted>(_ => HandleRecovered());
@@ -158,6 +158,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
 
     private void HandleSnapshotOffer(SnapshotOffer offer)
     {
+        _known = true;
         if (offer.Snapshot is Checkpoint<T> c)
         {
             _recoveredCheckpoint = c;
@@ -193,7 +194,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         }
         var restore = _async ? null : _recoveredCheckpoint;
         CreateShards(restore);
-        if (_recoveredStart is null)
+        if (!_known)
         {
             Persist(StartEvent(), _ => Begin());
             return;

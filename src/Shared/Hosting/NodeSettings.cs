@@ -29,6 +29,9 @@ public sealed record NodeSettings
     public long MaximumFrameSize { get; init; } = 64L * 1024 * 1024;
     /// <summary>Where the log file goes. Default logs/actornet-ROLE.log.</summary>
     public string? LogFile { get; init; }
+    /// <summary>The coordinator's database for run journals and checkpoints: a SQLite file or a
+    /// connection string (see <see cref="Persistence.Database.Parse"/>). Default data/actornet.db.</summary>
+    public string? Db { get; init; }
 
     public const string SystemName = "actornet";
 
@@ -41,6 +44,7 @@ public sealed record NodeSettings
         ["--seed"] = "ActorNet:SeedNodes:0",
         ["--log-level"] = "ActorNet:LogLevel",
         ["--log-file"] = "ActorNet:LogFile",
+        ["--db"] = "ActorNet:Db",
         ["--urls"] = "Urls",
     };
 
@@ -57,6 +61,7 @@ public sealed record NodeSettings
             LogLevel = section["LogLevel"] ?? settings.LogLevel,
             MaximumFrameSize = long.TryParse(section["MaximumFrameSize"], out var frame) ? frame : settings.MaximumFrameSize,
             LogFile = section["LogFile"],
+            Db = section["Db"],
         };
     }
 

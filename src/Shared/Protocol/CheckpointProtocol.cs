@@ -61,3 +61,12 @@ public sealed record CaptureShard(Guid RunId) : IActorNetMessage;
 /// <summary>Shard → run: its layer's state after <paramref name="Version"/> updates; the
 /// optimizer slots are copies (the shard writes its own in place).</summary>
 public sealed record ShardCaptured<T>(Guid RunId, int Layer, long Version, T[] Parameters, T[] FirstMoment, T[] SecondMoment) : IActorNetMessage;
+
+// The coordinator's own journal (persistence id "runs"): which runs it was given and which
+// have ended, so that a coordinator started again resumes those still going.
+
+/// <summary>The coordinator accepted a run.</summary>
+public sealed record RunAdmitted(Guid RunId, string SpecJson, int MinWorkers, long AtUnixMs) : IActorNetMessage;
+
+/// <summary>A run the coordinator was given has ended: completed, cancelled or failed.</summary>
+public sealed record RunClosed(Guid RunId, RunEnd Outcome, string Reason) : IActorNetMessage;

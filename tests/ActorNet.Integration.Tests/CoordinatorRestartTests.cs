@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using ActorNet.Hosting;
+using ActorNet.Model;
+using ActorNet.Persistence;
+using ActorNet.Tests;
+using ActorNet.Training;
+using Xunit;
+
+namespace ActorNet.Integration.Tests;
+
+/// <summary>The coordinator is killed with SIGKILL mid-run and started again on the same
+/// database: the run resumes from its last checkpoint with the workers that were left running,
+/// and ends with the very weights of the same run never interrupted.</summary>
+public sealed class CoordinatorRestartTests
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
+
+    private static string SpecJson() => Cluster.Spec("circles.json", s =>
+    {
+        s["name"] = "restart";
+        s["data"] = new JsonObject { ["builtin"] = "circles", ["samples"] = 2000, ["testFraction"] = 0.25 };
+        s["batchSize"] = 16;
+        s["epochs"] = 8;   // 94 steps per epoch, 752 in all: the kill comes well before the end
+        s["checkpoint"] = new JsonObject { ["everySteps"] = 25, ["keep"] = 2 };
+    });
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_run_resumes_after_its_coordinator_is_killed_and_ends_with_the_weights_of_an_uninterrupted_run(string provider)
+    {
+        using var db = provider == "sqlite" ? null : TestDatabase.Create(provider);
+        await using var cluster = await Cluster.StartAsync(workers: 2, db?.Argument);
+        await cluster.WaitForWorkersKnownAsync(2);
+        var spec = SpecJson();
+        var id = await cluster.StartRunAsync(spec, minWorkers: 2);
+        await cluster.WaitForRunAsync(id, s => s.Step >= 60, RunTimeout, "60 steps (two checkpoints)");
+
+        await cluster.KillAndRestartCoordinatorAsync();
+        var end = await cluster.WaitForEndAsync(id, RunTimeout);
+
+        Assert.True(end.State == "completed", $"run ended {end}\n{cluster.Diagnostics()}");
+        Assert.True(cluster.Coordinator.LogContains("resumes from its checkpoint after step"), "the restarted coordinator did not resume the run\n" + cluster.Diagnostics());
+        var stored = new CheckpointStore(Database.Parse(cluster.Database));
+        var run = stored.Run(id.ToString());
+        var final = stored.Load(run);
+        Assert.Equal(752, final.Info.Step);
+
+        // The same run, never interrupted, on as many workers: in this process.
+        var reference = RunSpecReader.Parse(spec);
+        using var system = Logging.LocalSystem("reference", new LogSettings());
+        var expected = await LocalTraining.Start(system, reference, workers: 2).WaitAsync();
+        for (var l = 0; l < expected.Parameters.Length; l++)
+            Assert.Equal(expected.Parameters[l], final.Parameters[l]);  // bit for bit
+    }
+}
