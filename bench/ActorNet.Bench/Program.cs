@@ -1,3 +1,7 @@
+using ActorNet.Bench;
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// "checkpoints": the end-to-end checkpoint save and recovery measurement; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "checkpoints") return await CheckpointBenchmark.RunAsync(args[1..]);
+BenchmarkSwitcher.FromAssembly(typeof(CheckpointBenchmark).Assembly).Run(args);
+return 0;

@@ -97,7 +97,9 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     private ShardCaptured<T>?[] _captured = [];
     private int _capturedCount;
     private long _finalSnapshot = -1; // sequence number of the checkpoint the run waits for before it ends
-    private readonly HashSet<long> _saving = []; // checkpoints sent to the snapshot store, not yet confirmed
+    private readonly Dictionary<long, (long Step, double PauseMs, Stopwatch Clock)> _saving = []; // checkpoints sent to the snapshot store, not yet confirmed
+    private readonly Stopwatch _recoveryClock = Stopwatch.StartNew();
+    private readonly Stopwatch _pauseClock = new(); // from a checkpoint's capture to its journal entry: training stands still
     private int _pendingDeletes;     // retention's deletions not yet confirmed: the run ends after them
     private RunOutcome _finalOutcome;
     private bool _started; // the first step of this incarnation has started
@@ -199,8 +201,11 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
             Persist(StartEvent(), _ => Begin());
             return;
         }
+        var recovery = _recoveryClock.Elapsed.TotalMilliseconds;
+        _setup.Listener.Tell(new RunResumed(_setup.RunId, restore?.Step ?? 0, recovery));
         if (restore is not null)
-            _log.Info("Run {RunId} resumes from its checkpoint after step {Step} (epoch {Epoch})", _setup.RunId, restore.Step, restore.Epochs.Count);
+            _log.Info("Run {RunId} resumes from its checkpoint after step {Step} (epoch {Epoch}), recovered in {Milliseconds:F0} ms",
+                [_setup.RunId, restore.Step, restore.Epochs.Count, recovery]);
         else
             _log.Info("Run {RunId} starts again from the beginning: it has no checkpoint{Why}", _setup.RunId, _async ? " (asynchronous runs keep none)" : "");
         Begin();
@@ -553,6 +558,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
             // Between steps every shard is idle: their states together are one consistent checkpoint.
             _captured = new ShardCaptured<T>?[_shards.Length];
             _capturedCount = 0;
+            _pauseClock.Restart();
             foreach (var s in _shards) s.Tell(new CaptureShard(_setup.RunId));
             return; // HandleCaptured goes on
         }
@@ -569,7 +575,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         var lastEpoch = _epochs.Count > 0 && _schedule.EndsEpoch(_step) ? _epochs[^1] : null;
         var taken = new CheckpointTaken(_setup.RunId, applied, _epochs.Count, Now(),
             lastEpoch?.TrainLoss ?? _epochTotals.LossSum / Math.Max(_epochTotals.Rows, 1), lastEpoch?.TestLoss ?? double.NaN, lastEpoch?.TestAccuracy ?? double.NaN);
-        var clock = Stopwatch.StartNew();
+        var clock = _pauseClock;
         Persist(taken, e =>
         {
             _checkpoints.Add(new CheckpointRecord(LastSequenceNr, e.Step, e.TestAccuracy));
@@ -577,8 +583,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
                 _epochs.ToArray(), _checkpoints.ToArray(),
                 parts.Select(p => p.Parameters).ToArray(), parts.Select(p => p.FirstMoment).ToArray(), parts.Select(p => p.SecondMoment).ToArray());
             SaveSnapshot(checkpoint);
-            _saving.Add(LastSequenceNr);
-            _log.Debug("Run {RunId}: checkpoint after step {Step} captured and journaled in {Milliseconds} ms", _setup.RunId, applied, clock.ElapsedMilliseconds);
+            _saving[LastSequenceNr] = (applied, clock.Elapsed.TotalMilliseconds, Stopwatch.StartNew());
             if (applied >= _schedule.TotalSteps || _stopRequested)
             {
                 // The run ends once its last checkpoint is stored, so that it can be exported.
@@ -592,8 +597,13 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
 
     private void HandleSnapshotSaved(SaveSnapshotSuccess m)
     {
-        _log.Info("Run {RunId}: checkpoint {SequenceNr} saved", _setup.RunId, m.Metadata.SequenceNr);
-        _saving.Remove(m.Metadata.SequenceNr);
+        if (_saving.Remove(m.Metadata.SequenceNr, out var save))
+        {
+            var saveMs = save.Clock.Elapsed.TotalMilliseconds;
+            _log.Info("Run {RunId}: checkpoint after step {Step} saved ({SequenceNr}); training paused {PauseMs:F1} ms for it, the store took {SaveMs:F0} ms more",
+                [_setup.RunId, save.Step, m.Metadata.SequenceNr, save.PauseMs, saveMs]);
+            _setup.Listener.Tell(new CheckpointSaved(_setup.RunId, save.Step, save.PauseMs, saveMs));
+        }
         ApplyRetention();
         TryFinishAfterCheckpoint();
     }
@@ -625,7 +635,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     /// deleted: saves may complete out of order, and a deletion must not overtake its save.</summary>
     private void ApplyRetention()
     {
-        var confirmed = _checkpoints.Where(c => !_saving.Contains(c.SequenceNr)).ToArray();
+        var confirmed = _checkpoints.Where(c => !_saving.ContainsKey(c.SequenceNr)).ToArray();
         var keep = confirmed.OrderByDescending(c => c.SequenceNr).Take(_setup.Spec.Checkpoint.Keep).ToHashSet();
         if (confirmed.Where(c => !double.IsNaN(c.TestAccuracy)).OrderByDescending(c => c.TestAccuracy).ThenBy(c => c.SequenceNr).FirstOrDefault() is { } best)
             keep.Add(best);

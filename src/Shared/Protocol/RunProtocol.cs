@@ -29,3 +29,13 @@ public sealed record StopRun(Guid RunId) : IActorNetMessage;
 
 /// <summary>A worker takes no part in the run, and why (its data differ, it cannot read them).</summary>
 public sealed record WorkerLeftOut(Guid RunId, string Worker, string Reason) : IActorNetMessage;
+
+/// <summary>A checkpoint is stored. <paramref name="PauseMilliseconds"/>: how long training
+/// stood still for it (collecting the shards' state and journaling it); <paramref name="SaveMilliseconds"/>:
+/// from then until the snapshot store confirmed it (training goes on meanwhile).</summary>
+public sealed record CheckpointSaved(Guid RunId, long Step, double PauseMilliseconds, double SaveMilliseconds) : IActorNetMessage;
+
+/// <summary>A run was recovered from its journal and continues from the checkpoint after
+/// <paramref name="Step"/> steps (0: it had none and starts over). <paramref name="RecoveryMilliseconds"/>:
+/// from the run actor's start until its checkpoint and journal were read back.</summary>
+public sealed record RunResumed(Guid RunId, long Step, double RecoveryMilliseconds) : IActorNetMessage;

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using ActorNet.Actors;
+using ActorNet.Hosting;
+using ActorNet.Model;
+using ActorNet.Persistence;
+using ActorNet.Protocol;
+using ActorNet.Training;
+
+namespace ActorNet.Bench;
+
+/// <summary>
+/// <c>dotnet run -c Release --project bench/ActorNet.Bench -- checkpoints [--db X] [--steps N]</c>:
+/// trains a 10-million-parameter model (Fashion-MNIST inputs, 784 → 4096 → 1536 → 10, Adam, so a
+/// checkpoint holds three float32 copies of the parameters, 120 MB) with a checkpoint every
+/// step, then stops the actor system and resumes the run on a new one. Prints, per checkpoint,
+/// how long training stood still for it and how long the store took after that, and how long
+/// recovery took. Not BenchmarkDotNet: the quantities are a real database's, once per event,
+/// read from the run's own measurements (<see cref="CheckpointSaved"/>, <see cref="RunResumed"/>).
+/// </summary>
+internal static class CheckpointBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var dbArgument = Value(args, "--db");
+        var steps = int.Parse(Value(args, "--steps") ?? "6", System.Globalization.CultureInfo.InvariantCulture);
+        var folder = Path.Combine(Path.GetTempPath(), "actornet-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var database = Database.Parse(dbArgument ?? Path.Combine(folder, "bench.db"));
+            database.PrepareForWriting();
+            var spec = RunSpecReader.Parse($$"""
+                {
+                  "name": "checkpoint-bench", "seed": 3,
+                  "data": { "train": "/usr/share/datasets/fashion-mnist", "scaling": "unitRange", "maxTrainSamples": {{64 * steps}} },
+                  "layers": [ { "size": 4096, "activation": "relu" }, { "size": 1536, "activation": "relu" }, { "size": 10, "activation": "softmax" } ],
+                  "loss": "softmaxCrossEntropy", "optimizer": { "kind": "adam", "learningRate": 0.001 },
+                  "batchSize": 64, "epochs": 2, "checkpoint": { "everySteps": 1, "keep": 2 }
+                }
+                """);
+            var id = Guid.NewGuid();
+            var saved = new List<CheckpointSaved>();
+            var clock = Stopwatch.StartNew();
+            using (var system = Logging.LocalSystem("bench-1", new LogSettings(), database))
+            {
+                var run = LocalTraining.Start(system, spec, storage: RunStorage.Sql, runId: id);
+                await foreach (var e in run.Events.ReadAllAsync())
+                {
+                    if (e is CheckpointSaved c) saved.Add(c);
+                    if (saved.Count >= steps) break;
+                }
+                await system.Terminate();
+            }
+            var parameters = ModelLayout.From(spec, 784).ParameterCount;
+            Console.WriteLine($"model: {parameters:N0} parameters (float32, Adam: {3.0 * parameters * 4 / 1e6:F0} MB per checkpoint); database {database.Display}");
+            Console.WriteLine($"{"step",6} {"training paused (ms)",22} {"store, after the pause (ms)",28}");
+            foreach (var c in saved) Console.WriteLine($"{c.Step,6} {c.PauseMilliseconds,22:F1} {c.SaveMilliseconds,28:F0}");
+
+            var recoveries = new List<RunResumed>();
+            for (var i = 0; i < 3; i++)
+            {
+                using var system = Logging.LocalSystem($"bench-r{i}", new LogSettings(), database);
+                var run = LocalTraining.Start(system, spec, storage: RunStorage.Sql, runId: id);
+                await foreach (var e in run.Events.ReadAllAsync())
+                    if (e is RunResumed r)
+                    {
+                        recoveries.Add(r);
+                        break;
+                    }
+                await system.Terminate();
+            }
+            foreach (var r in recoveries) Console.WriteLine($"recovery of the checkpoint after step {r.Step}: {r.RecoveryMilliseconds:F0} ms");
+            Console.WriteLine($"median: pause {Median(saved.Select(s => s.PauseMilliseconds)):F1} ms, save {Median(saved.Select(s => s.SaveMilliseconds)):F0} ms, " +
+                              $"recovery {Median(recoveries.Select(r => r.RecoveryMilliseconds)):F0} ms (wall time {clock.Elapsed.TotalSeconds:F0} s)");
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
+    }
+
+    private static string? Value(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}
