@@ -4,7 +4,7 @@ using ActorNet.Cli.Commands;
 namespace ActorNet.Cli;
 
 /// <summary><c>actornet</c>: train locally, walk through the article's example, check specs,
-/// submit runs to a cluster, predict with a trained model.</summary>
+/// submit runs to a cluster, predict with a trained model, inspect and export checkpoints.</summary>
 internal static class Program
 {
     private static Task<int> Main(string[] args)
@@ -16,6 +16,7 @@ internal static class Program
             ValidateCommand.Create(),
             SubmitCommand.Create(),
             PredictCommand.Create(),
+            CheckpointsCommand.Create(),
         };
         // Ctrl+C cancels the command's token; a run then finishes its step and saves what it
         // has, which may take longer than System.CommandLine's default 2 seconds.
