@@ -9,10 +9,11 @@ using ActorNet.Training;
 namespace ActorNet.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/ActorNet.Bench -- checkpoints [--db X] [--steps N]</c>:
+/// <c>dotnet run -c Release --project bench/ActorNet.Bench -- checkpoints [--db X] [--every N] [--checkpoints K]</c>:
 /// trains a 10-million-parameter model (Fashion-MNIST inputs, 784 → 4096 → 1536 → 10, Adam, so a
-/// checkpoint holds three float32 copies of the parameters, 120 MB) with a checkpoint every
-/// step, then stops the actor system and resumes the run on a new one. Prints, per checkpoint,
+/// checkpoint holds three float32 copies of the parameters, 109 MiB; --optimizer sgd: one) with a checkpoint every N
+/// steps (default 10) until K (default 5) are stored, then stops the actor system and resumes
+/// the run on a new one, three times. Prints, per checkpoint,
 /// how long training stood still for it and how long the store took after that, and how long
 /// recovery took. Not BenchmarkDotNet: the quantities are a real database's, once per event,
 /// read from the run's own measurements (<see cref="CheckpointSaved"/>, <see cref="RunResumed"/>).
@@ -22,7 +23,9 @@ internal static class CheckpointBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var dbArgument = Value(args, "--db");
-        var steps = int.Parse(Value(args, "--steps") ?? "6", System.Globalization.CultureInfo.InvariantCulture);
+        var every = int.Parse(Value(args, "--every") ?? "10", System.Globalization.CultureInfo.InvariantCulture);
+        var count = int.Parse(Value(args, "--checkpoints") ?? "5", System.Globalization.CultureInfo.InvariantCulture);
+        var optimizer = Value(args, "--optimizer") ?? "adam"; // adam: 3 copies of the parameters per checkpoint; sgd: 1
         var folder = Path.Combine(Path.GetTempPath(), "actornet-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         try
@@ -32,10 +35,10 @@ internal static class CheckpointBenchmark
             var spec = RunSpecReader.Parse($$"""
                 {
                   "name": "checkpoint-bench", "seed": 3,
-                  "data": { "train": "/usr/share/datasets/fashion-mnist", "scaling": "unitRange", "maxTrainSamples": {{64 * steps}} },
+                  "data": { "train": "/usr/share/datasets/fashion-mnist", "scaling": "unitRange", "maxTrainSamples": {{64 * every * count}} },
                   "layers": [ { "size": 4096, "activation": "relu" }, { "size": 1536, "activation": "relu" }, { "size": 10, "activation": "softmax" } ],
-                  "loss": "softmaxCrossEntropy", "optimizer": { "kind": "adam", "learningRate": 0.001 },
-                  "batchSize": 64, "epochs": 2, "checkpoint": { "everySteps": 1, "keep": 2 }
+                  "loss": "softmaxCrossEntropy", "optimizer": { "kind": "{{optimizer}}", "learningRate": 0.001 },
+                  "batchSize": 64, "epochs": 2, "checkpoint": { "everySteps": {{every}}, "keep": 2 }
                 }
                 """);
             var id = Guid.NewGuid();
@@ -47,12 +50,13 @@ internal static class CheckpointBenchmark
                 await foreach (var e in run.Events.ReadAllAsync())
                 {
                     if (e is CheckpointSaved c) saved.Add(c);
-                    if (saved.Count >= steps) break;
+                    if (saved.Count >= count) break;
                 }
                 await system.Terminate();
             }
             var parameters = ModelLayout.From(spec, 784).ParameterCount;
-            Console.WriteLine($"model: {parameters:N0} parameters (float32, Adam: {3.0 * parameters * 4 / 1e6:F0} MB per checkpoint); database {database.Display}");
+            var copies = Numerics.Optimizers.StateSlots(spec.Optimizer.Kind) + 1;
+            Console.WriteLine($"model: {parameters:N0} parameters, float32, {optimizer}: {copies * parameters * 4.0 / (1 << 20):F0} MiB per checkpoint; database {database.Display}");
             Console.WriteLine($"{"step",6} {"training paused (ms)",22} {"store, after the pause (ms)",28}");
             foreach (var c in saved) Console.WriteLine($"{c.Step,6} {c.PauseMilliseconds,22:F1} {c.SaveMilliseconds,28:F0}");
 

@@ -85,7 +85,12 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
     {
         if (File is { } file && Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder) Directory.CreateDirectory(folder);
         using var connection = Open(mustExist: false);
-        if (Provider == DatabaseProvider.Sqlite) Execute(connection, "PRAGMA journal_mode=WAL");
+        if (Provider != DatabaseProvider.Sqlite) return;
+        // A checkpoint is one blob of tens of megabytes: 64 KiB pages chain 16 times fewer
+        // overflow pages than the default 4 KiB (measured: about a quarter faster to write).
+        // It takes effect only in a new database, before its first table.
+        Execute(connection, "PRAGMA page_size=65536");
+        Execute(connection, "PRAGMA journal_mode=WAL");
     }
 
     /// <summary>Opens the database to read it; for SQLite the file must exist (reading never creates one).</summary>
