@@ -83,6 +83,10 @@ internal sealed class Cluster : IAsyncDisposable
         await WaitForApiAsync();
     }
 
+    /// <summary>Starts a coordinator on <paramref name="database"/> in a scratch folder of its own (deleted by the caller's Dispose of the returned folder).</summary>
+    public static NodeProcess StartLoneCoordinator(string root, string database) =>
+        NodeProcess.Start("coordinator", BuiltDll("Coordinator", "ActorNet.Coordinator"), root, "--port", "0", "--urls", "http://127.0.0.1:0", "--db", database);
+
     /// <summary>Kills the coordinator with SIGKILL and starts a new one on the same ports and database.</summary>
     public async Task KillAndRestartCoordinatorAsync()
     {

@@ -24,6 +24,28 @@ public sealed class CoordinatorRestartTests
         s["checkpoint"] = new JsonObject { ["everySteps"] = 25, ["keep"] = 2 };
     });
 
+    [Fact]
+    public async Task A_coordinator_given_a_file_that_is_not_a_database_refuses_to_start_and_leaves_it_alone()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "actornet-it-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        try
+        {
+            var file = Path.Combine(root, "notes.db");
+            await File.WriteAllTextAsync(file, "these are my notes, not a database\n");
+            using var coordinator = Cluster.StartLoneCoordinator(root, file);
+            var (exitCode, errors) = await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(2, exitCode);
+            Assert.Equal([$"coordinator: cannot use the database {file}: SQLite Error 26: 'file is not a database'."], errors);
+            Assert.Equal("these are my notes, not a database\n", await File.ReadAllTextAsync(file));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     [SkippableTheory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task A_run_resumes_after_its_coordinator_is_killed_and_ends_with_the_weights_of_an_uninterrupted_run(string provider)

@@ -39,6 +39,16 @@ internal sealed class NodeProcess : IDisposable
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Waits for the process to end by itself; its exit code and its stderr lines.</summary>
+    public async Task<(int ExitCode, string[] Errors)> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit(); // the asynchronous output readers are drained too
+        Alive.TryRemove(_process.Id, out _);
+        lock (_output) return (_process.ExitCode, _output.Where(l => l.StartsWith("[err] ", StringComparison.Ordinal)).Select(l => l[6..]).ToArray());
+    }
+
     /// <summary>Starts <c>dotnet <paramref name="dll"/> args… --log-file WORKDIR/NAME.log</c> in a new
     /// folder under <paramref name="root"/>.</summary>
     public static NodeProcess Start(string name, string dll, string root, params string[] args)
