@@ -630,16 +630,13 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         if (_finalSnapshot >= 0 && _saving.Count == 0 && _pendingDeletes == 0) Finish(_finalOutcome, _step + 1);
     }
 
-    /// <summary>Keeps the last Keep checkpoints and the one with the best test accuracy (the
-    /// earliest, on a tie); deletes the others. Only saves the store has confirmed count or are
-    /// deleted: saves may complete out of order, and a deletion must not overtake its save.</summary>
+    /// <summary>Deletes the checkpoints <see cref="CheckpointRetention"/> gives up. Only saves the
+    /// store has confirmed count or are deleted: saves may complete out of order, and a deletion
+    /// must not overtake its save.</summary>
     private void ApplyRetention()
     {
         var confirmed = _checkpoints.Where(c => !_saving.ContainsKey(c.SequenceNr)).ToArray();
-        var keep = confirmed.OrderByDescending(c => c.SequenceNr).Take(_setup.Spec.Checkpoint.Keep).ToHashSet();
-        if (confirmed.Where(c => !double.IsNaN(c.TestAccuracy)).OrderByDescending(c => c.TestAccuracy).ThenBy(c => c.SequenceNr).FirstOrDefault() is { } best)
-            keep.Add(best);
-        foreach (var old in confirmed.Where(c => !keep.Contains(c)))
+        foreach (var old in CheckpointRetention.ToDelete(confirmed, _setup.Spec.Checkpoint.Keep))
         {
             DeleteSnapshot(old.SequenceNr);
             _pendingDeletes++;
