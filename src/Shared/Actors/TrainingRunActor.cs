@@ -89,6 +89,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     private long _nextBatch;
     private long _batchesDone;
     // Persistence: what recovery found, the checkpoints retention keeps, a capture in progress.
+    private RunStarted? _recoveredStart; // replayed only when no checkpoint came before it
     private bool _known; // the journal has this run (its start event, or a checkpoint: replay begins after the latest)
     private RunEnded? _recoveredEnd;
     private Checkpoint<T>? _recoveredCheckpoint;
@@ -96,14 +97,13 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     private List<CheckpointRecord> _checkpoints = [];
     private ShardCaptured<T>?[] _captured = [];
     private int _capturedCount;
-    private long _finalSnapshot = -1; // sequence number of the checkpoint the run waits for before it ends
     private readonly Dictionary<long, (long Step, double PauseMs, Stopwatch Clock)> _saving = []; // checkpoints sent to the snapshot store, not yet confirmed
     private readonly Stopwatch _recoveryClock = Stopwatch.StartNew();
     private readonly Stopwatch _pauseClock = new(); // from a checkpoint's capture to its journal entry: training stands still
     private int _pendingDeletes;     // retention's deletions not yet confirmed: the run ends after them
-    private RunOutcome _finalOutcome;
     private bool _started; // the first step of this incarnation has started
-    private bool _ending;
+    private (RunEnd Outcome, long Step, string Reason)? _end; // the run is over: it ends once its saves are done
+    private bool _ending;                                       // its end is being journaled
 
     public TrainingRunActor(RunSetup<T> setup)
     {
@@ -122,7 +122,11 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         PersistenceId = PersistenceIdOf(setup.RunId);
 
         Recover<SnapshotOffer>(HandleSnapshotOffer);
-        Recover<RunStarted>(_ => _known = true);
+        Recover<RunStarted>(e =>
+        {
+            _known = true;
+            _recoveredStart = e;
+        });
         Recover<CheckpointTaken>(e => _checkpoints.Add(new CheckpointRecord(LastSequenceNr, e.Step, e.TestAccuracy)));
         Recover<RunEnded>(e => _recoveredEnd = e);
         Recover<RecoveryCompleted>(_ => HandleRecovered());
@@ -185,7 +189,9 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
             Context.Stop(Self);
             return;
         }
-        var problem = _recoveryProblem ?? (_recoveredCheckpoint is { } c && !_async ? Misfit(c) : null);
+        var problem = _recoveryProblem
+                      ?? (_recoveredCheckpoint is { } c && !_async ? Misfit(c) : null)
+                      ?? (_recoveredStart is { } started ? Misfit(started) : null);
         if (problem is not null)
         {
             // Nothing is written: the stored run stays as it was, for a spec that fits it.
@@ -214,14 +220,36 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     /// <summary>Why a checkpoint cannot continue this run's spec, or null when it fits.</summary>
     private string? Misfit(Checkpoint<T> c)
     {
-        var layers = _setup.Layout.Layers;
-        if (c.Parameters.Length != layers.Count)
-            return $"the checkpoint after step {c.Step} has {c.Parameters.Length} layers, the spec {layers.Count}";
-        for (var l = 0; l < layers.Count; l++)
-            if (c.Parameters[l].Length != layers[l].ParameterCount)
-                return $"layer {l} of the checkpoint after step {c.Step} has {c.Parameters[l].Length} parameters, the spec's layer {l} ({layers[l].Inputs}→{layers[l].Outputs}) has {layers[l].ParameterCount}";
-        if ((ulong)c.Seed != _setup.Spec.Seed) return $"the checkpoint was trained with seed {(ulong)c.Seed}, the spec says {_setup.Spec.Seed}";
         if (c.Step > _schedule.TotalSteps) return $"the checkpoint is after step {c.Step}, the spec has only {_schedule.TotalSteps} steps";
+        return Misfit($"the checkpoint after step {c.Step}", c.Parameters.Select(p => p.Length).ToArray(), (ulong)c.Seed);
+    }
+
+    /// <summary>Why the spec the run was started with (a run with no checkpoint yet) is not this one, or null.</summary>
+    private string? Misfit(RunStarted started)
+    {
+        RunSpec stored;
+        try
+        {
+            stored = RunSpecReader.Parse(started.SpecJson, $"run {started.RunId} journal", "run");
+        }
+        catch (RunSpecException e)
+        {
+            return $"its journal's spec cannot be read: {e.Errors[0]}";
+        }
+        var layout = ModelLayout.From(stored, started.Inputs);
+        return Misfit("the run's journal", layout.Layers.Select(l => l.ParameterCount).ToArray(), stored.Seed);
+    }
+
+    /// <param name="what">what holds the stored shapes, for the message</param>
+    private string? Misfit(string what, int[] storedParameters, ulong storedSeed)
+    {
+        var layers = _setup.Layout.Layers;
+        if (storedParameters.Length != layers.Count)
+            return $"{what} has {storedParameters.Length} layers, the spec {layers.Count}";
+        for (var l = 0; l < layers.Count; l++)
+            if (storedParameters[l] != layers[l].ParameterCount)
+                return $"layer {l} of {what} has {storedParameters[l]} parameters, the spec's layer {l} ({layers[l].Inputs}→{layers[l].Outputs}) has {layers[l].ParameterCount}";
+        if (storedSeed != _setup.Spec.Seed) return $"{what} has seed {storedSeed}, the spec {_setup.Spec.Seed}";
         return null;
     }
 
@@ -381,6 +409,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
 
     private void StartStep(long step)
     {
+        if (_end is not null) return; // failed or finishing: no new step
         if (_step != step) _attempt = 0;
         if (!_started && !_stepInProgress) _epochClock.Restart(); // waiting for workers is not training time
         _step = step;
@@ -473,7 +502,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     private void Dispatch()
     {
         AdmitJoiningReplicas();
-        if (_stopRequested) return;
+        if (_stopRequested || _end is not null) return;
         if (_nextBatch == 0) _epochClock.Restart(); // waiting for workers is not training time
         var slowest = _clocks.Count == 0 ? 0 : _clocks.Values.Min();
         foreach (var r in _replicas)
@@ -510,25 +539,33 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     /// <summary>Ends the run as failed. Its checkpoints stay: the last one is the last good state.</summary>
     private void Fail(long step, string reason)
     {
-        if (_ending) return;
-        _ending = true;
+        if (_end is not null) return;
         _log.Error("Run {RunId} failed at step {Step}: {Reason}", _setup.RunId, step, reason);
-        Persist(new RunEnded(_setup.RunId, RunEnd.Failed, step, reason, Now()), _ =>
-        {
-            _setup.Listener.Tell(new RunFailed(_setup.RunId, step, reason));
-            Context.Stop(Self);
-        });
+        _end = (RunEnd.Failed, step, reason);
+        TryEnd();
     }
 
     private void Finish(RunOutcome outcome, long steps)
     {
-        if (_ending) return;
-        _ending = true;
+        if (_end is not null) return;
         _log.Info("Run {RunId} {Outcome} after {Steps} steps", _setup.RunId, outcome, steps);
-        var end = outcome == RunOutcome.Completed ? RunEnd.Completed : RunEnd.Cancelled;
-        Persist(new RunEnded(_setup.RunId, end, steps, "", Now()), _ =>
+        _end = (outcome == RunOutcome.Completed ? RunEnd.Completed : RunEnd.Cancelled, steps, "");
+        TryEnd();
+    }
+
+    /// <summary>Journals the run's end and tells the listener, once every checkpoint save and
+    /// retention's deletions are done: the process may exit as soon as the run says it has
+    /// ended, and its last checkpoint (its final weights, or its last good state) must be stored by then.</summary>
+    private void TryEnd()
+    {
+        if (_end is not { } end || _ending || _saving.Count > 0 || _pendingDeletes > 0) return;
+        _ending = true;
+        Persist(new RunEnded(_setup.RunId, end.Outcome, end.Step, end.Reason, Now()), _ =>
         {
-            _setup.Listener.Tell(new RunCompleted(_setup.RunId, outcome, steps, _epochs.ToArray(), ToDouble(_parameters)));
+            _setup.Listener.Tell(end.Outcome == RunEnd.Failed
+                ? new RunFailed(_setup.RunId, end.Step, end.Reason)
+                : new RunCompleted(_setup.RunId, end.Outcome == RunEnd.Completed ? RunOutcome.Completed : RunOutcome.Cancelled,
+                    end.Step, _epochs.ToArray(), ToDouble(_parameters)));
             Context.Stop(Self);
         });
     }
@@ -538,6 +575,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
 
     private void TryCommit()
     {
+        if (_end is not null) return;
         if (!_stepInProgress || _applied < _shards.Length || _partsDone.Any(done => !done)) return;
         _stepInProgress = false;
         var (epoch, position) = _schedule.Locate(_step);
@@ -586,9 +624,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
             _saving[LastSequenceNr] = (applied, clock.Elapsed.TotalMilliseconds, Stopwatch.StartNew());
             if (applied >= _schedule.TotalSteps || _stopRequested)
             {
-                // The run ends once its last checkpoint is stored, so that it can be exported.
-                _finalSnapshot = LastSequenceNr;
-                _finalOutcome = applied >= _schedule.TotalSteps ? RunOutcome.Completed : RunOutcome.Cancelled;
+                Finish(applied >= _schedule.TotalSteps ? RunOutcome.Completed : RunOutcome.Cancelled, applied); // once the checkpoint is stored
                 return;
             }
             StartStep(applied);
@@ -605,7 +641,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
             _setup.Listener.Tell(new CheckpointSaved(_setup.RunId, save.Step, save.PauseMs, saveMs));
         }
         ApplyRetention();
-        TryFinishAfterCheckpoint();
+        TryEnd();
     }
 
     private void HandleSnapshotFailed(SaveSnapshotFailure m)
@@ -614,20 +650,13 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         _log.Error(m.Cause, "Run {RunId}: checkpoint {SequenceNr} could not be saved", _setup.RunId, m.Metadata.SequenceNr);
         _saving.Remove(m.Metadata.SequenceNr);
         _checkpoints.RemoveAll(c => c.SequenceNr == m.Metadata.SequenceNr);
-        TryFinishAfterCheckpoint();
+        TryEnd();
     }
 
     private void SnapshotDeleted()
     {
         _pendingDeletes--;
-        TryFinishAfterCheckpoint();
-    }
-
-    /// <summary>A run that took its last checkpoint ends once that and every earlier save and
-    /// retention's deletions are done (the process may exit as soon as the run says it has ended).</summary>
-    private void TryFinishAfterCheckpoint()
-    {
-        if (_finalSnapshot >= 0 && _saving.Count == 0 && _pendingDeletes == 0) Finish(_finalOutcome, _step + 1);
+        TryEnd();
     }
 
     /// <summary>Deletes the checkpoints <see cref="CheckpointRetention"/> gives up. Only saves the

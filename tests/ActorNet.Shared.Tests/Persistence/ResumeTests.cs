@@ -14,14 +14,14 @@ namespace ActorNet.Tests.Persistence;
 /// resume exactly, keep what retention says, and fail without losing their last good state.</summary>
 public sealed class ResumeTests
 {
-    private static RunSpec Spec(int everySteps = 4, int keep = 2, double learningRate = 0.03) => RunSpecReader.Parse($$"""
+    private static RunSpec Spec(int everySteps = 4, int keep = 2, double learningRate = 0.03, int epochs = 3) => RunSpecReader.Parse($$"""
         {
           "name": "resume", "seed": 11,
           "data": { "builtin": "circles", "samples": 400, "testFraction": 0.25 },
           "layers": [ { "size": 12, "activation": "tanh" }, { "size": 2, "activation": "softmax" } ],
           "loss": "softmaxCrossEntropy",
           "optimizer": { "kind": "adam", "learningRate": {{learningRate}} },
-          "batchSize": 16, "epochs": 3,
+          "batchSize": 16, "epochs": {{epochs}},
           "checkpoint": { "everySteps": {{everySteps}}, "keep": {{keep}} }
         }
         """);
@@ -30,16 +30,43 @@ public sealed class ResumeTests
 
     [SkippableTheory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
-    public async Task A_run_stopped_mid_way_resumes_from_its_last_checkpoint_and_ends_with_the_same_weights(string provider)
+    public async Task A_run_stopped_mid_way_resumes_from_its_checkpoint_and_ends_with_the_same_weights(string provider)
     {
         using var db = TestDatabase.Create(provider);
         db.Database.PrepareForWriting();
-        var spec = Spec();
-        RunCompleted reference;
-        using (var plain = System(db.Database))
-            reference = await LocalTraining.Start(plain, spec, workers: 2).WaitAsync();
+        var spec = Spec(epochs: 12);
+        var reference = await Uninterrupted(db.Database, spec);
 
-        // The same run, its actor system shut down under it after step 30 of 57.
+        // Stopped (as by Ctrl+C) some 30 steps into 228: it ends cancelled, with a checkpoint of that state.
+        var id = Guid.NewGuid();
+        RunCompleted stopped;
+        using (var first = System(db.Database))
+        {
+            var run = LocalTraining.Start(first, spec, workers: 2, storage: RunStorage.Sql, runId: id);
+            stopped = await run.WaitAsync(e => { if (e is StepCompleted { Step: 29 }) run.Stop(); });
+        }
+        Assert.Equal(RunOutcome.Cancelled, stopped.Outcome);
+        Assert.InRange(stopped.Steps, 30, 227);  // it finishes the step in progress when asked
+        var stored = new CheckpointStore(db.Database).Run(id.ToString());
+        Assert.Equal(("cancelled", stopped.Steps), (stored.State, stored.Checkpoints[^1].Step));
+
+        var (resumed, steps) = await Resume(db.Database, spec, id);
+        Assert.Equal(stopped.Steps, steps[0].Step);  // the first step it runs is the one after its checkpoint
+        AssertSameRun(reference, resumed);
+        Assert.Equal("completed", new CheckpointStore(db.Database).Run(id.ToString()).State);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_run_whose_process_dies_resumes_from_its_last_stored_checkpoint_and_ends_with_the_same_weights(string provider)
+    {
+        using var db = TestDatabase.Create(provider);
+        db.Database.PrepareForWriting();
+        var spec = Spec(epochs: 12);
+        var reference = await Uninterrupted(db.Database, spec);
+
+        // The actor system shut down under the run after step 30: no end is journaled, and the
+        // last checkpoints may or may not have been stored by then.
         var id = Guid.NewGuid();
         using (var first = System(db.Database))
         {
@@ -50,21 +77,35 @@ public sealed class ResumeTests
         }
         var stored = new CheckpointStore(db.Database).Run(id.ToString());
         Assert.Equal("running", stored.State);
-        var resumedFrom = stored.Checkpoints[^1].Step;
-        Assert.InRange(resumedFrom, 4, 29);  // checkpoints every 4 steps; the last ones may not have been stored yet
+        var last = stored.Checkpoints.Count > 0 ? stored.Checkpoints[^1].Step : 0;
 
-        using var second = System(db.Database);
+        var (resumed, steps) = await Resume(db.Database, spec, id);
+        Assert.Equal(last, steps[0].Step);
+        AssertSameRun(reference, resumed);
+    }
+
+    private static async Task<RunCompleted> Uninterrupted(Database db, RunSpec spec)
+    {
+        using var system = System(db);
+        return await LocalTraining.Start(system, spec, workers: 2).WaitAsync();
+    }
+
+    private static async Task<(RunCompleted Done, List<StepCompleted> Steps)> Resume(Database db, RunSpec spec, Guid id)
+    {
+        using var system = System(db);
         var steps = new List<StepCompleted>();
-        var resumed = await LocalTraining.Start(second, spec, workers: 2, storage: RunStorage.Sql, runId: id)
+        var done = await LocalTraining.Start(system, spec, workers: 2, storage: RunStorage.Sql, runId: id)
             .WaitAsync(e => { if (e is StepCompleted s) steps.Add(s); });
+        return (done, steps);
+    }
 
-        Assert.Equal(resumedFrom, steps[0].Step);  // the first step it runs is the one after its checkpoint
-        Assert.Equal(reference.Steps, resumed.Steps);
-        for (var l = 0; l < reference.Parameters.Length; l++)
-            Assert.Equal(reference.Parameters[l], resumed.Parameters[l]);  // bit for bit
-        Assert.Equal(reference.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.TestLoss, e.TestAccuracy)),
-            resumed.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.TestLoss, e.TestAccuracy)));
-        Assert.Equal("completed", new CheckpointStore(db.Database).Run(id.ToString()).State);
+    private static void AssertSameRun(RunCompleted expected, RunCompleted actual)
+    {
+        Assert.Equal((RunOutcome.Completed, expected.Steps), (actual.Outcome, actual.Steps));
+        for (var l = 0; l < expected.Parameters.Length; l++)
+            Assert.Equal(expected.Parameters[l], actual.Parameters[l]);  // bit for bit
+        Assert.Equal(expected.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.TestLoss, e.TestAccuracy)),
+            actual.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.TestLoss, e.TestAccuracy)));
     }
 
     [SkippableTheory]
@@ -124,7 +165,7 @@ public sealed class ResumeTests
 
     [SkippableTheory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
-    public async Task A_spec_that_does_not_fit_the_checkpoint_is_refused_and_nothing_is_written(string provider)
+    public async Task A_spec_that_does_not_fit_the_stored_run_is_refused_and_nothing_is_written(string provider)
     {
         using var db = TestDatabase.Create(provider);
         db.Database.PrepareForWriting();
@@ -132,9 +173,8 @@ public sealed class ResumeTests
         using (var system = System(db.Database))
         {
             var run = LocalTraining.Start(system, Spec(), storage: RunStorage.Sql, runId: id);
-            await foreach (var e in run.Events.ReadAllAsync())
-                if (e is StepCompleted { Step: 9 }) break;
-            await system.Terminate();
+            var stopped = await run.WaitAsync(e => { if (e is StepCompleted { Step: 9 }) run.Stop(); });
+            Assert.Equal(RunOutcome.Cancelled, stopped.Outcome);
         }
         var before = new CheckpointStore(db.Database).Run(id.ToString());
 
@@ -147,6 +187,29 @@ public sealed class ResumeTests
         }
         var after = new CheckpointStore(db.Database).Run(id.ToString());
         Assert.Equal(before.Checkpoints, after.Checkpoints);
-        Assert.Equal("running", after.State);
+        Assert.Equal("cancelled", after.State);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_run_with_no_checkpoint_yet_refuses_a_spec_other_than_its_own(string provider)
+    {
+        using var db = TestDatabase.Create(provider);
+        db.Database.PrepareForWriting();
+        var id = Guid.NewGuid();
+        var spec = Spec(everySteps: 0);  // the first checkpoint would come at the end of epoch 1 (step 19)
+        using (var system = System(db.Database))
+        {
+            var run = LocalTraining.Start(system, spec, storage: RunStorage.Sql, runId: id);
+            await foreach (var e in run.Events.ReadAllAsync())
+                if (e is StepCompleted { Step: 3 }) break;
+            await system.Terminate();
+        }
+        Assert.Empty(new CheckpointStore(db.Database).Run(id.ToString()).Checkpoints);
+
+        using var again = System(db.Database);
+        var failure = await Assert.ThrowsAsync<RunFailedException>(() =>
+            LocalTraining.Start(again, spec with { Seed = 12 }, storage: RunStorage.Sql, runId: id).WaitAsync());
+        Assert.Equal("cannot resume: the run's journal has seed 11, the spec 12", failure.Failure.Reason);
     }
 }
