@@ -56,15 +56,21 @@ public sealed class CoordinatorRestartTests
         var spec = SpecJson();
         var id = await cluster.StartRunAsync(spec, minWorkers: 2);
         await cluster.WaitForRunAsync(id, s => s.Step >= 60, RunTimeout, "60 steps (two checkpoints)");
+        // Killed once a checkpoint is stored (the console reads the database while the coordinator writes it).
+        var store = new CheckpointStore(Database.Parse(cluster.Database));
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (store.Runs().SingleOrDefault(r => r.RunId == id) is not { Checkpoints.Count: > 0 })
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no checkpoint stored\n" + cluster.Diagnostics());
+            await Task.Delay(100);
+        }
 
         await cluster.KillAndRestartCoordinatorAsync();
         var end = await cluster.WaitForEndAsync(id, RunTimeout);
 
         Assert.True(end.State == "completed", $"run ended {end}\n{cluster.Diagnostics()}");
         Assert.True(cluster.Coordinator.LogContains("resumes from its checkpoint after step"), "the restarted coordinator did not resume the run\n" + cluster.Diagnostics());
-        var stored = new CheckpointStore(Database.Parse(cluster.Database));
-        var run = stored.Run(id.ToString());
-        var final = stored.Load(run);
+        var final = store.Load(store.Run(id.ToString()));
         Assert.Equal(752, final.Info.Step);
 
         // The same run, never interrupted, on as many workers: in this process.
