@@ -85,7 +85,23 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
     {
         if (File is { } file && Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder) Directory.CreateDirectory(folder);
         using var connection = Open(mustExist: false);
-        if (Provider != DatabaseProvider.Sqlite) return;
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            // Akka.Persistence.Sql creates this table on first start (the layout below is the one it
+            // creates); made here first so that checkpoint blobs are stored uncompressed: PostgreSQL
+            // compresses bytea with pglz by default, which for 100 MB of floats gains little and
+            // doubled the save time (measured: about 10 s against 5 s for 109 MiB).
+            Execute(connection, """
+                CREATE TABLE IF NOT EXISTS snapshot (
+                  persistence_id text NOT NULL, sequence_number bigint NOT NULL, created bigint NOT NULL,
+                  snapshot bytea, manifest text, serializer_id integer,
+                  CONSTRAINT "PK_snapshot" PRIMARY KEY (persistence_id, sequence_number));
+                CREATE INDEX IF NOT EXISTS snapshot_created_idx ON snapshot (created);
+                CREATE INDEX IF NOT EXISTS snapshot_sequence_number_idx ON snapshot (sequence_number);
+                ALTER TABLE snapshot ALTER COLUMN snapshot SET STORAGE EXTERNAL;
+                """);
+            return;
+        }
         // A checkpoint is one blob of tens of megabytes: 64 KiB pages chain 16 times fewer
         // overflow pages than the default 4 KiB (measured: about a quarter faster to write).
         // It takes effect only in a new database, before its first table.
