@@ -28,7 +28,7 @@ for workers in 1 2; do
   for batch in 256 1024; do
     run="$work/w$workers-b$batch"; mkdir -p "$run"
     akka=$(free_port); http=$(free_port)
-    dotnet $C --port "$akka" --urls "http://127.0.0.1:$http" --log-file "$run/coordinator.log" --log-level Warning >/dev/null 2>&1 & pids+=($!)
+    dotnet $C --port "$akka" --urls "http://127.0.0.1:$http" --db "$run/actornet.db" --log-file "$run/coordinator.log" --log-level Warning >/dev/null 2>&1 & pids+=($!)
     for k in $(seq "$workers"); do
       dotnet $W --seed "akka.tcp://actornet@127.0.0.1:$akka" --log-file "$run/worker-$k.log" >/dev/null 2>&1 & pids+=($!)
     done
