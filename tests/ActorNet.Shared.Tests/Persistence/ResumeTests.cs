@@ -14,10 +14,10 @@ namespace ActorNet.Tests.Persistence;
 /// resume exactly, keep what retention says, and fail without losing their last good state.</summary>
 public sealed class ResumeTests
 {
-    private static RunSpec Spec(int everySteps = 4, int keep = 2, double learningRate = 0.03, int epochs = 3) => RunSpecReader.Parse($$"""
+    private static RunSpec Spec(int everySteps = 4, int keep = 2, double learningRate = 0.03, int epochs = 3, int samples = 400) => RunSpecReader.Parse($$"""
         {
           "name": "resume", "seed": 11,
-          "data": { "builtin": "circles", "samples": 400, "testFraction": 0.25 },
+          "data": { "builtin": "circles", "samples": {{samples}}, "testFraction": 0.25 },
           "layers": [ { "size": 12, "activation": "tanh" }, { "size": 2, "activation": "softmax" } ],
           "loss": "softmaxCrossEntropy",
           "optimizer": { "kind": "adam", "learningRate": {{learningRate}} },
@@ -34,10 +34,10 @@ public sealed class ResumeTests
     {
         using var db = TestDatabase.Create(provider);
         db.Database.PrepareForWriting();
-        var spec = Spec(epochs: 12);
+        var spec = Spec(epochs: 2, samples: 4000);  // 376 steps: long enough to be stopped mid-way
         var reference = await Uninterrupted(db.Database, spec);
 
-        // Stopped (as by Ctrl+C) some 30 steps into 228: it ends cancelled, with a checkpoint of that state.
+        // Stopped (as by Ctrl+C) some 30 steps into 376: it ends cancelled, with a checkpoint of that state.
         var id = Guid.NewGuid();
         RunCompleted stopped;
         using (var first = System(db.Database))
@@ -46,7 +46,7 @@ public sealed class ResumeTests
             stopped = await run.WaitAsync(e => { if (e is StepCompleted { Step: 29 }) run.Stop(); });
         }
         Assert.Equal(RunOutcome.Cancelled, stopped.Outcome);
-        Assert.InRange(stopped.Steps, 30, 227);  // it finishes the step in progress when asked
+        Assert.InRange(stopped.Steps, 30, 375);  // it finishes the step in progress when asked
         var stored = new CheckpointStore(db.Database).Run(id.ToString());
         Assert.Equal(("cancelled", stopped.Steps), (stored.State, stored.Checkpoints[^1].Step));
 
@@ -62,7 +62,7 @@ public sealed class ResumeTests
     {
         using var db = TestDatabase.Create(provider);
         db.Database.PrepareForWriting();
-        var spec = Spec(epochs: 12);
+        var spec = Spec(epochs: 2, samples: 4000);  // 376 steps: long enough to be stopped mid-way
         var reference = await Uninterrupted(db.Database, spec);
 
         // The actor system shut down under the run after step 30: no end is journaled, and the
@@ -197,7 +197,7 @@ public sealed class ResumeTests
         using var db = TestDatabase.Create(provider);
         db.Database.PrepareForWriting();
         var id = Guid.NewGuid();
-        var spec = Spec(everySteps: 0);  // the first checkpoint would come at the end of epoch 1 (step 19)
+        var spec = Spec(everySteps: 0, samples: 4000);  // the first checkpoint would come at the end of epoch 1 (step 188)
         using (var system = System(db.Database))
         {
             var run = LocalTraining.Start(system, spec, storage: RunStorage.Sql, runId: id);
