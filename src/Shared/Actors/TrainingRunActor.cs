@@ -468,6 +468,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         {
             _parameters[m.Layer] = m.Parameters;
             _layerVersions[m.Layer]++; // one update per message, in the shard's order
+            Dispatch();
             return;
         }
         if (m.RunId != _setup.RunId || m.Step != _step) return;
@@ -498,11 +499,14 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     }
 
     /// <summary>Asynchronous: hands out batches to every replica that has none and is at most
-    /// MaxStaleness steps ahead of the slowest.</summary>
+    /// MaxStaleness steps ahead of the slowest, as long as at most MaxStaleness of the gradients
+    /// computed so far wait to be applied: the shards apply them one at a time, and replicas
+    /// that ran ahead of them would compute on ever older parameters.</summary>
     private void Dispatch()
     {
         AdmitJoiningReplicas();
         if (_stopRequested || _end is not null) return;
+        if (_batchesDone - _layerVersions.Min() > _setup.Spec.Sync.MaxStaleness) return; // HandleApplied dispatches again
         if (_nextBatch == 0) _epochClock.Restart(); // waiting for workers is not training time
         var slowest = _clocks.Count == 0 ? 0 : _clocks.Values.Min();
         foreach (var r in _replicas)

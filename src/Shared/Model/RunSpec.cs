@@ -57,7 +57,8 @@ public enum SyncMode { Synchronous, Asynchronous }
 /// <summary>Synchronous: every step waits for all workers, their gradients are summed in a fixed
 /// order (exact and repeatable). Asynchronous (stale-synchronous parallel, Ho et al. 2013): each
 /// worker's gradient is applied as it arrives, and no worker runs more than
-/// <see cref="MaxStaleness"/> steps ahead of the slowest.</summary>
+/// <see cref="MaxStaleness"/> steps ahead of the slowest, nor is a batch handed out while more than
+/// <see cref="MaxStaleness"/> computed gradients wait to be applied.</summary>
 public sealed record SyncSpec
 {
     public SyncMode Mode { get; init; } = SyncMode.Synchronous;

@@ -172,13 +172,14 @@ public sealed class ResumeTests
         var id = Guid.NewGuid();
         using (var system = System(db.Database))
         {
-            var run = LocalTraining.Start(system, Spec(), storage: RunStorage.Sql, runId: id);
+            // 564 steps: the test reads the run's events later than they happen, but never that late.
+            var run = LocalTraining.Start(system, Spec(samples: 4000), storage: RunStorage.Sql, runId: id);
             var stopped = await run.WaitAsync(e => { if (e is StepCompleted { Step: 9 }) run.Stop(); });
             Assert.Equal(RunOutcome.Cancelled, stopped.Outcome);
         }
         var before = new CheckpointStore(db.Database).Run(id.ToString());
 
-        var wider = Spec() with { Layers = [new LayerSpec { Size = 20, Activation = Activation.Tanh }, new LayerSpec { Size = 2, Activation = Activation.Softmax }] };
+        var wider = Spec(samples: 4000) with { Layers = [new LayerSpec { Size = 20, Activation = Activation.Tanh }, new LayerSpec { Size = 2, Activation = Activation.Softmax }] };
         using (var system = System(db.Database))
         {
             var failure = await Assert.ThrowsAsync<RunFailedException>(() => LocalTraining.Start(system, wider, storage: RunStorage.Sql, runId: id).WaitAsync());

@@ -22,7 +22,7 @@ public sealed class AsynchronousTrainingTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(spec.Epochs, done.Epochs.Count);
         Assert.Equal(done.Steps, steps.Count);          // every batch of every epoch, once
         Assert.Equal(steps.Count, steps.Select(s => s.Step).Distinct().Count());
-        Assert.True(done.Epochs[^1].TestAccuracy >= 0.97, $"test accuracy {done.Epochs[^1].TestAccuracy}");
+        Assert.True(done.Epochs[^1].TestAccuracy >= 0.97, $"test accuracy {done.Epochs[^1].TestAccuracy}; epochs {string.Join(" ", done.Epochs.Select(e => $"{e.Epoch}:{e.TestAccuracy:F2}/{e.TrainLoss:F3}"))}; steps {done.Steps}");
     }
 
     [Fact]
