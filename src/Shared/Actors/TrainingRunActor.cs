@@ -102,6 +102,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     private readonly Stopwatch _pauseClock = new(); // from a checkpoint's capture to its journal entry: training stands still
     private int _pendingDeletes;     // retention's deletions not yet confirmed: the run ends after them
     private bool _started; // the first step of this incarnation has started
+    private bool _checkpointing; // between a committed step and the next: shards being captured, checkpoint being journaled
     private (RunEnd Outcome, long Step, string Reason)? _end; // the run is over: it ends once its saves are done
     private bool _ending;                                       // its end is being journaled
 
@@ -332,7 +333,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
             AssignLostParts(); // everyone who had the step died: the newcomer takes over
             return;
         }
-        if (!_stepInProgress && (_started || EnoughToStart())) StartStep(_step);
+        if (!_stepInProgress && !_checkpointing && (_started || EnoughToStart())) StartStep(_step);
     }
 
     private void HandleReplicaRefused(ReplicaRefused m)
@@ -345,7 +346,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         // (a cluster run whose workers may yet join is given more with AddWorker first).
         if (_refusals.Count >= _askedWorkers.Count && _replicas.Count == 0 && _joining.Count == 0 && _setup.FixedWorkers)
             Fail(_step, "no worker can take part: " + string.Join("; ", _refusals));
-        else if (!_stepInProgress && !_started && _joining.Count > 0 && EnoughToStart())
+        else if (!_stepInProgress && !_checkpointing && !_started && _joining.Count > 0 && EnoughToStart())
             StartStep(_step); // the workers still to answer have all refused: start with those that did not
     }
 
@@ -409,7 +410,10 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
 
     private void StartStep(long step)
     {
-        if (_end is not null) return; // failed or finishing: no new step
+        // Failed or finishing: no new step. Checkpointing: step _step is committed but _step not yet
+        // advanced; the next step starts once the checkpoint is journaled (a replica that joins
+        // meanwhile must not start step _step again).
+        if (_end is not null || _checkpointing) return;
         if (_step != step) _attempt = 0;
         if (!_started && !_stepInProgress) _epochClock.Restart(); // waiting for workers is not training time
         _step = step;
@@ -600,6 +604,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
             // Between steps every shard is idle: their states together are one consistent checkpoint.
             _captured = new ShardCaptured<T>?[_shards.Length];
             _capturedCount = 0;
+            _checkpointing = true;
             _pauseClock.Restart();
             foreach (var s in _shards) s.Tell(new CaptureShard(_setup.RunId));
             return; // HandleCaptured goes on
@@ -620,6 +625,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         var clock = _pauseClock;
         Persist(taken, e =>
         {
+            _checkpointing = false;
             _checkpoints.Add(new CheckpointRecord(LastSequenceNr, e.Step, e.TestAccuracy));
             var checkpoint = new Checkpoint<T>(_setup.RunId, applied, (long)_setup.Spec.Seed, _epochTotals.Rows, _epochTotals.LossSum, _epochTotals.Correct,
                 _epochs.ToArray(), _checkpoints.ToArray(),
