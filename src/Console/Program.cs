@@ -18,8 +18,19 @@ internal static class Program
             PredictCommand.Create(),
             CheckpointsCommand.Create(),
         };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // Bad input is exit code 2 everywhere (System.CommandLine's own is 1, with the whole help text).
+            foreach (var error in parse.Errors)
+                Console.Error.WriteLine(System.Text.RegularExpressions.Regex.Replace(error.Message, @"System\.Nullable`1\[System\.(\w+)\]|System\.(\w+)", m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value));
+            var path = new List<string>();
+            for (var r = parse.CommandResult; r is not null && r.Command != root; r = r.Parent as System.CommandLine.Parsing.CommandResult) path.Insert(0, r.Command.Name);
+            Console.Error.WriteLine($"See 'actornet {string.Join(' ', [.. path, "--help"])}'.");
+            return Task.FromResult(2);
+        }
         // Ctrl+C cancels the command's token; a run then finishes its step and saves what it
         // has, which may take longer than System.CommandLine's default 2 seconds.
-        return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
+        return parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
     }
 }
