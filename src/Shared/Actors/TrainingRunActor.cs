@@ -90,7 +90,6 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     private long _batchesDone;
     // Persistence: what recovery found, the checkpoints retention keeps, a capture in progress.
     private RunStarted? _recoveredStart; // replayed only when no checkpoint came before it
-    private bool _known; // the journal has this run (its start event, or a checkpoint: replay begins after the latest)
     private RunEnded? _recoveredEnd;
     private Checkpoint<T>? _recoveredCheckpoint;
     private string? _recoveryProblem;
@@ -123,11 +122,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         PersistenceId = PersistenceIdOf(setup.RunId);
 
         Recover<SnapshotOffer>(HandleSnapshotOffer);
-        Recover<RunStarted>(e =>
-        {
-            _known = true;
-            _recoveredStart = e;
-        });
+        Recover<RunStarted>(e => _recoveredStart = e);
         Recover<CheckpointTaken>(e => _checkpoints.Add(new CheckpointRecord(LastSequenceNr, e.Step, e.TestAccuracy)));
         Recover<RunEnded>(e => _recoveredEnd = e);
         Recover<RecoveryCompleted>(_ => HandleRecovered());
@@ -165,7 +160,6 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
 
     private void HandleSnapshotOffer(SnapshotOffer offer)
     {
-        _known = true;
         if (offer.Snapshot is Checkpoint<T> c)
         {
             _recoveredCheckpoint = c;
@@ -201,9 +195,13 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
             Context.Stop(Self);
             return;
         }
+        // The journal knows this run if it replayed its start, or a checkpoint (replay begins after the latest).
+        var known = _recoveredStart is not null || _recoveredCheckpoint is not null;
         var restore = _async ? null : _recoveredCheckpoint;
+        _recoveredCheckpoint = null; // the shards copy what they keep: no second copy of the weights for the run's lifetime
+        _recoveredStart = null;
         CreateShards(restore);
-        if (!_known)
+        if (!known)
         {
             Persist(StartEvent(), _ => Begin());
             return;
@@ -268,10 +266,8 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         _shards = new IActorRef[layers.Count];
         for (var i = 0; i < layers.Count; i++)
         {
-            var shard = restore is null
-                ? new ParameterShard<T>(i, layers[i], _parameters[i], spec.Optimizer, spec.TrainBiases)
-                : new ParameterShard<T>(i, layers[i], _parameters[i], spec.Optimizer, spec.TrainBiases,
-                    version: restore.Step, firstMoment: restore.FirstMoments[i], secondMoment: restore.SecondMoments[i]);
+            var shard = new ParameterShard<T>(i, layers[i], _parameters[i], spec.Optimizer, spec.TrainBiases,
+                version: restore?.Step ?? 0, firstMoment: restore?.FirstMoments[i], secondMoment: restore?.SecondMoments[i]);
             _shards[i] = Context.ActorOf(ParameterShardActor<T>.Props(_setup.RunId, shard, Self, immediate: _async), $"shard-{i}");
         }
     }
@@ -333,7 +329,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
             AssignLostParts(); // everyone who had the step died: the newcomer takes over
             return;
         }
-        if (!_stepInProgress && !_checkpointing && (_started || EnoughToStart())) StartStep(_step);
+        if (!_stepInProgress && (_started || EnoughToStart())) StartStep(_step);
     }
 
     private void HandleReplicaRefused(ReplicaRefused m)
@@ -346,7 +342,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         // (a cluster run whose workers may yet join is given more with AddWorker first).
         if (_refusals.Count >= _askedWorkers.Count && _replicas.Count == 0 && _joining.Count == 0 && _setup.FixedWorkers)
             Fail(_step, "no worker can take part: " + string.Join("; ", _refusals));
-        else if (!_stepInProgress && !_checkpointing && !_started && _joining.Count > 0 && EnoughToStart())
+        else if (!_stepInProgress && !_started && _joining.Count > 0 && EnoughToStart())
             StartStep(_step); // the workers still to answer have all refused: start with those that did not
     }
 

@@ -45,16 +45,24 @@ public sealed class CheckpointStore(Database database)
     private const string RunPrefix = "run-";
 
     /// <summary>Every run in the database, newest first.</summary>
-    public IReadOnlyList<StoredRun> Runs()
+    public IReadOnlyList<StoredRun> Runs() => Read(persistenceId: null);
+
+    /// <summary>The runs of one persistence id, or of all runs' (null), read from the journal and the snapshot table.</summary>
+    private IReadOnlyList<StoredRun> Read(string? persistenceId)
     {
         using var connection = database.OpenForReading();
         if (!HasTables(connection)) return [];
-        var stored = StoredSnapshots(connection);
-        var events = new Dictionary<string, List<(long Seq, object Event)>>();
-        using (var command = connection.CreateCommand())
+        var which = persistenceId is null ? $"persistence_id LIKE '{RunPrefix}%'" : "persistence_id = @id";
+        var stored = new HashSet<(string, long)>();
+        using (var command = Command(connection, $"SELECT persistence_id, sequence_number FROM snapshot WHERE {which}", persistenceId))
         {
-            command.CommandText = "SELECT persistence_id, sequence_number, message, manifest, identifier FROM journal " +
-                                  "WHERE persistence_id LIKE 'run-%' ORDER BY persistence_id, sequence_number";
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) stored.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+        var events = new Dictionary<string, List<(long Seq, object Event)>>();
+        using (var command = Command(connection, "SELECT persistence_id, sequence_number, message, manifest, identifier FROM journal " +
+                                                 $"WHERE {which} ORDER BY persistence_id, sequence_number", persistenceId))
+        {
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -68,17 +76,19 @@ public sealed class CheckpointStore(Database database)
             .OrderByDescending(r => r.Started.AtUnixMs).ToArray();
     }
 
-    /// <summary>The run whose id is, or starts with, <paramref name="id"/> (at least 4 characters).</summary>
+    /// <summary>The run whose id is, or starts with, <paramref name="id"/> (at least 4 characters).
+    /// Only that run's journal is read.</summary>
     public StoredRun Run(string id)
     {
-        var runs = Runs();
+        var runs = RunIds();
         var text = id.Trim().ToLowerInvariant();
         var matches = Guid.TryParse(text, out var guid)
-            ? runs.Where(r => r.RunId == guid).ToArray()
-            : text.Length >= 4 ? runs.Where(r => r.RunId.ToString().StartsWith(text, StringComparison.Ordinal) || r.RunId.ToString("N").StartsWith(text, StringComparison.Ordinal)).ToArray() : [];
+            ? runs.Where(r => r == guid).ToArray()
+            : text.Length >= 4 ? runs.Where(r => r.ToString().StartsWith(text, StringComparison.Ordinal) || r.ToString("N").StartsWith(text, StringComparison.Ordinal)).ToArray() : [];
         return matches.Length switch
         {
-            1 => matches[0],
+            1 => Read(TrainingRunActor<float>.PersistenceIdOf(matches[0])).SingleOrDefault()
+                 ?? throw new DatabaseException($"run {matches[0]} in {database.Display}: its journal does not begin with the run's start"),
             0 => throw new CheckpointNotFoundException($"no run '{id}' in {database.Display} ({(runs.Count == 0 ? "it holds no runs" : $"it holds {runs.Count}: see 'actornet checkpoints list'")})"),
             _ => throw new CheckpointNotFoundException($"'{id}' matches {matches.Length} runs in {database.Display}: give more of the id"),
         };
@@ -129,14 +139,25 @@ public sealed class CheckpointStore(Database database)
         return new StoredRun(started.RunId, started, spec, layout, ended, epochs, checkpoints);
     }
 
-    private static HashSet<(string, long)> StoredSnapshots(DbConnection connection)
+    /// <summary>The ids of the runs in the journal (the distinct persistence ids, not their events).</summary>
+    private IReadOnlyList<Guid> RunIds()
     {
-        var set = new HashSet<(string, long)>();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT persistence_id, sequence_number FROM snapshot WHERE persistence_id LIKE 'run-%'";
+        using var connection = database.OpenForReading();
+        if (!HasTables(connection)) return [];
+        using var command = Command(connection, $"SELECT DISTINCT persistence_id FROM journal WHERE persistence_id LIKE '{RunPrefix}%'", persistenceId: null);
         using var reader = command.ExecuteReader();
-        while (reader.Read()) set.Add((reader.GetString(0), reader.GetInt64(1)));
-        return set;
+        var ids = new List<Guid>();
+        while (reader.Read())
+            if (Guid.TryParse(reader.GetString(0).AsSpan(RunPrefix.Length), out var g)) ids.Add(g);
+        return ids;
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, string? persistenceId)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        if (persistenceId is not null) AddParameter(command, "@id", persistenceId);
+        return command;
     }
 
     /// <summary>A database no run was ever written to has no tables yet: it holds no runs.</summary>
