@@ -6,7 +6,10 @@
 # replica lived, against the model's parameter bytes).
 #   bench/cluster-throughput.sh [train-samples] [epochs]
 # Needs Debian's dataset-fashion-mnist. Ports are chosen free; every process is stopped at the end.
+# The nodes run with the 64 MiB generation-0 budget the deploy files give them (Directory.Build.targets
+# says why); DOTNET_GCgen0size=0 runs them with the runtime's default instead.
 set -euo pipefail
+export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000}
 cd "$(dirname "$0")/.."
 samples=${1:-30000}
 epochs=${2:-3}
