@@ -103,17 +103,8 @@ public static class OnnxExport
         });
     }
 
-    /// <summary>Writes <see cref="ToOnnx"/> to a file, beside first and then moved, so a crash
-    /// mid-write never leaves half a model under the name.</summary>
-    public static void Save(SavedModel model, string path)
-    {
-        var bytes = ToOnnx(model);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        var temp = path + ".tmp";
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Writes <see cref="ToOnnx"/> to a file (see <see cref="ModelFile.Write"/>).</summary>
+    public static void Save(SavedModel model, string path) => ModelFile.Write(path, ToOnnx(model));
 
     private static (string Op, byte[][] Attributes) Operator(Activation activation, int layer) => activation switch
     {

@@ -199,15 +199,7 @@ public sealed record SavedModel([property: JsonPropertyName("layers")] IReadOnly
         return Scaler.FromParameters(kind, Scaling.Offsets, Scaling.Divisors);
     }
 
-    public void Save(string path)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        // Write beside, then move: a crash mid-write never leaves half a model under the name.
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Options));
-        File.Move(temp, path, overwrite: true);
-    }
+    public void Save(string path) => ModelFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(this, Options));
 
     private void ThrowIfUnsound()
     {

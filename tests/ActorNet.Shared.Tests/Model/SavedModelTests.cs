@@ -64,6 +64,23 @@ public sealed class SavedModelTests
         Assert.Equal(["layers"], root.EnumerateObject().Select(p => p.Name));
     }
 
+    [Fact]
+    public void A_save_that_fails_leaves_no_temporary_file_behind()
+    {
+        using var dir = new TempDirectory();
+        var layout = new ModelLayout(1, [new LayerShape(1, 1, Activation.Identity, 1)]);
+        var path = dir.File("taken");
+        Directory.CreateDirectory(path); // the name is a folder: the final move cannot succeed
+        var model = SavedModel.From(layout, [[2.0, 1.0]]);
+
+        Assert.ThrowsAny<IOException>(() => model.Save(path));
+        Assert.ThrowsAny<IOException>(() => OnnxExport.Save(model, path));
+        Assert.False(File.Exists(path + ".tmp"));
+        Assert.True(Directory.Exists(path));
+        model.Save(dir.File("free.json")); // and a good name still works
+        Assert.Equal([2.0, 1.0], SavedModel.Load(dir.File("free.json")).ToParameters<double>()[0]);
+    }
+
     [Theory]
     [InlineData("{\n  \"layers\": [,]\n}", ":2: not a saved model")]
     [InlineData("[1, 2]", ":1: not a saved model")]
