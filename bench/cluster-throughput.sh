@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Cluster benchmark: trains the Fashion-MNIST 784-256-128-10 ReLU network on a coordinator
 # and 1 or 2 worker processes on this machine, at global batch 256 and 1024, and prints
-# samples per second (the last epoch's: the first pays for JIT and data loading) and bytes
+# samples per second (the last epoch's: the first pays for JIT and data loading), bytes
 # each worker sent per step (from its log: every byte its process serialized while its
-# replica lived, against the model's parameter bytes).
-#   bench/cluster-throughput.sh [train-samples] [epochs]
+# replica lived, against the model's parameter bytes), and the speed of 2 workers against 1.
+#   bench/cluster-throughput.sh [train-samples] [epochs] [repeats]
+# With repeats > 1 the 1- and 2-worker runs of each batch size follow each other, repeats
+# times, and each pair gives one ratio: on a shared, noisy machine compare runs side by side,
+# and read the median.
 # Needs Debian's dataset-fashion-mnist. Ports are chosen free; every process is stopped at the end.
 # The nodes run with the 64 MiB generation-0 budget the deploy files give them (Directory.Build.targets
 # says why); DOTNET_GCgen0size=0 runs them with the runtime's default instead.
@@ -13,6 +16,7 @@ export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000}
 cd "$(dirname "$0")/.."
 samples=${1:-30000}
 epochs=${2:-3}
+repeats=${3:-1}
 data=/usr/share/datasets/fashion-mnist
 [ -d "$data" ] || { echo "needs $data: apt-get install dataset-fashion-mnist" >&2; exit 2; }
 dotnet build src/Coordinator -c Release -v q >/dev/null
@@ -26,30 +30,31 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 param_bytes=$(( 4 * ((784*256+256) + (256*128+128) + (128*10+10)) ))
 
-printf '%-8s %-6s %14s %22s %10s\n' workers batch samples/s bytes/worker/step ratio
-for workers in 1 2; do
-  for batch in 256 1024; do
-    run="$work/w$workers-b$batch"; mkdir -p "$run"
-    akka=$(free_port); http=$(free_port)
-    dotnet $C --port "$akka" --urls "http://127.0.0.1:$http" --db "$run/actornet.db" --log-file "$run/coordinator.log" --log-level Warning >/dev/null 2>&1 & pids+=($!)
-    for k in $(seq "$workers"); do
-      dotnet $W --seed "akka.tcp://actornet@127.0.0.1:$akka" --log-file "$run/worker-$k.log" >/dev/null 2>&1 & pids+=($!)
-    done
-    for _ in $(seq 60); do curl -sf "http://127.0.0.1:$http/api/runs" >/dev/null && break; sleep 0.5; done
-    spec=$(sed -e "s/\"batchSize\": 256/\"batchSize\": $batch/" -e "s/\"epochs\": 5/\"epochs\": $epochs/" \
-               -e "s/\"scaling\": \"unitRange\"/\"scaling\": \"unitRange\", \"maxTrainSamples\": $samples/" examples/fashion-mnist.json)
-    id=$(curl -sf -X POST "http://127.0.0.1:$http/api/runs?minWorkers=$workers" --data-binary "$spec" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
-    while :; do
-      status=$(curl -sf "http://127.0.0.1:$http/api/runs/$id")
-      state=$(echo "$status" | python3 -c 'import sys,json; print(json.load(sys.stdin)["state"])')
-      [ "$state" = completed ] && break
-      [ "$state" = failed ] && { echo "run failed: $status" >&2; exit 1; }
-      sleep 1
-    done
-    sps=$(echo "$status" | python3 -c 'import sys,json; print(round(json.load(sys.stdin)["samplesPerSecond"]))')
-    kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=()
-    # The replica's last log line: "... N steps in S s; this process sent B bytes meanwhile".
-    per_step=$(cat "$run"/worker-*.log | python3 -c '
+# run WORKERS BATCH: trains once; sets sps (samples/s) and per_step (bytes per worker per step).
+# Not called in a subshell, so that the processes it starts are in pids for cleanup.
+run() {
+  local workers=$1 batch=$2 run akka http spec id status state
+  run=$(mktemp -d "$work/w$workers-b$batch-XXXX")
+  akka=$(free_port); http=$(free_port)
+  dotnet $C --port "$akka" --urls "http://127.0.0.1:$http" --db "$run/actornet.db" --log-file "$run/coordinator.log" --log-level Warning >/dev/null 2>&1 & pids+=($!)
+  for k in $(seq "$workers"); do
+    dotnet $W --seed "akka.tcp://actornet@127.0.0.1:$akka" --log-file "$run/worker-$k.log" >/dev/null 2>&1 & pids+=($!)
+  done
+  for _ in $(seq 60); do curl -sf "http://127.0.0.1:$http/api/runs" >/dev/null && break; sleep 0.5; done
+  spec=$(sed -e "s/\"batchSize\": 256/\"batchSize\": $batch/" -e "s/\"epochs\": 5/\"epochs\": $epochs/" \
+             -e "s/\"scaling\": \"unitRange\"/\"scaling\": \"unitRange\", \"maxTrainSamples\": $samples/" examples/fashion-mnist.json)
+  id=$(curl -sf -X POST "http://127.0.0.1:$http/api/runs?minWorkers=$workers" --data-binary "$spec" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
+  while :; do
+    status=$(curl -sf "http://127.0.0.1:$http/api/runs/$id")
+    state=$(echo "$status" | python3 -c 'import sys,json; print(json.load(sys.stdin)["state"])')
+    [ "$state" = completed ] && break
+    [ "$state" = failed ] && { echo "run failed: $status" >&2; exit 1; }
+    sleep 1
+  done
+  sps=$(echo "$status" | python3 -c 'import sys,json; print(round(json.load(sys.stdin)["samplesPerSecond"]))')
+  kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=()
+  # The replica's last log line: "... N steps in S s; this process sent B bytes meanwhile".
+  per_step=$(cat "$run"/worker-*.log | python3 -c '
 import sys, json
 rates = []
 for line in sys.stdin:
@@ -57,7 +62,28 @@ for line in sys.stdin:
     if "Steps" in e and "Bytes" in e and int(e["Steps"]) > 0:
         rates.append(int(e["Bytes"]) / int(e["Steps"]))
 print(round(max(rates)) if rates else -1)')
-    printf '%-8s %-6s %14s %22s %10s\n' "$workers" "$batch" "$sps" "$per_step" "$(python3 -c "print(f'{$per_step/$param_bytes:.2f}x')")"
+}
+
+printf '%-6s %-6s %14s %14s %16s %20s\n' repeat batch "1 worker s/s" "2 workers s/s" "2 against 1" "bytes/worker/step"
+results=()
+for rep in $(seq "$repeats"); do
+  for batch in 256 1024; do
+    run 1 "$batch"; one=$sps; bytes1=$per_step
+    run 2 "$batch"; two=$sps; bytes2=$per_step
+    ratio=$(python3 -c "print(f'{$two/$one:.2f}x')")
+    results+=("$batch $two $one")
+    printf '%-6s %-6s %14s %14s %16s %20s\n' "$rep" "$batch" "$one" "$two" "$ratio" \
+      "$(python3 -c "print(f'{$bytes1/$param_bytes:.2f}x, {$bytes2/$param_bytes:.2f}x')")"
   done
 done
-echo "model parameters: $param_bytes bytes (float32)"
+if [ "$repeats" -gt 1 ]; then
+  printf '%s\n' "${results[@]}" | python3 -c '
+import sys, statistics
+pairs = {}
+for line in sys.stdin:
+    b, two, one = line.split()
+    pairs.setdefault(int(b), []).append(int(two) / int(one))
+for b, r in sorted(pairs.items()):
+    print(f"batch {b}: 2 workers against 1, median {statistics.median(r):.2f}x (from {min(r):.2f}x to {max(r):.2f}x over {len(r)} pairs)")'
+fi
+echo "model parameters: $param_bytes bytes (float32); bytes/worker/step as a multiple of them, with 1 and 2 workers"
