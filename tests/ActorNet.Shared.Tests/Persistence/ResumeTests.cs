@@ -34,10 +34,10 @@ public sealed class ResumeTests
     {
         using var db = TestDatabase.Create(provider);
         db.Database.PrepareForWriting();
-        var spec = Spec(epochs: 2, samples: 4000);  // 376 steps: long enough to be stopped mid-way
+        var spec = Spec(everySteps: 50, epochs: 2, samples: 20_000);  // 1,876 steps: hundreds go by between a step and the stop taking effect
         var reference = await Uninterrupted(db.Database, spec);
 
-        // Stopped (as by Ctrl+C) some 30 steps into 376: it ends cancelled, with a checkpoint of that state.
+        // Stopped (as by Ctrl+C) some 30 steps into 1,876: it ends cancelled, with a checkpoint of that state.
         var id = Guid.NewGuid();
         RunCompleted stopped;
         using (var first = System(db.Database))
@@ -62,7 +62,7 @@ public sealed class ResumeTests
     {
         using var db = TestDatabase.Create(provider);
         db.Database.PrepareForWriting();
-        var spec = Spec(epochs: 2, samples: 4000);  // 376 steps: long enough to be stopped mid-way
+        var spec = Spec(everySteps: 50, epochs: 2, samples: 20_000);  // 1,876 steps: hundreds go by between a step and the system stopping
         var reference = await Uninterrupted(db.Database, spec);
 
         // The actor system shut down under the run after step 30: no end is journaled, and the
@@ -172,14 +172,14 @@ public sealed class ResumeTests
         var id = Guid.NewGuid();
         using (var system = System(db.Database))
         {
-            // 564 steps: the test reads the run's events later than they happen, but never that late.
-            var run = LocalTraining.Start(system, Spec(samples: 4000), storage: RunStorage.Sql, runId: id);
+            // 2,814 steps: the test reads the run's events later than they happen (hundreds of steps, on a fast machine), but never that late.
+            var run = LocalTraining.Start(system, Spec(samples: 20_000), storage: RunStorage.Sql, runId: id);
             var stopped = await run.WaitAsync(e => { if (e is StepCompleted { Step: 9 }) run.Stop(); });
             Assert.Equal(RunOutcome.Cancelled, stopped.Outcome);
         }
         var before = new CheckpointStore(db.Database).Run(id.ToString());
 
-        var wider = Spec(samples: 4000) with { Layers = [new LayerSpec { Size = 20, Activation = Activation.Tanh }, new LayerSpec { Size = 2, Activation = Activation.Softmax }] };
+        var wider = Spec(samples: 20_000) with { Layers = [new LayerSpec { Size = 20, Activation = Activation.Tanh }, new LayerSpec { Size = 2, Activation = Activation.Softmax }] };
         using (var system = System(db.Database))
         {
             var failure = await Assert.ThrowsAsync<RunFailedException>(() => LocalTraining.Start(system, wider, storage: RunStorage.Sql, runId: id).WaitAsync());
@@ -198,7 +198,10 @@ public sealed class ResumeTests
         using var db = TestDatabase.Create(provider);
         db.Database.PrepareForWriting();
         var id = Guid.NewGuid();
-        var spec = Spec(everySteps: 0, samples: 4000);  // the first checkpoint would come at the end of epoch 1 (step 188)
+        // The first checkpoint would come at the end of epoch 1, after 18,750 steps: seconds after
+        // step 3 even in one process (with 188 steps per epoch, a fast machine got there before
+        // the actor system had stopped).
+        var spec = Spec(everySteps: 0, samples: 400_000);
         using (var system = System(db.Database))
         {
             var run = LocalTraining.Start(system, spec, storage: RunStorage.Sql, runId: id);
