@@ -45,13 +45,15 @@ public sealed class CheckpointStore(Database database)
     private const string RunPrefix = "run-";
 
     /// <summary>Every run in the database, newest first.</summary>
-    public IReadOnlyList<StoredRun> Runs() => Read(persistenceId: null);
-
-    /// <summary>The runs of one persistence id, or of all runs' (null), read from the journal and the snapshot table.</summary>
-    private IReadOnlyList<StoredRun> Read(string? persistenceId)
+    public IReadOnlyList<StoredRun> Runs()
     {
         using var connection = database.OpenForReading();
-        if (!HasTables(connection)) return [];
+        return HasTables(connection) ? Read(connection, persistenceId: null) : [];
+    }
+
+    /// <summary>The runs of one persistence id, or of all runs' (null), read from the journal and the snapshot table.</summary>
+    private IReadOnlyList<StoredRun> Read(DbConnection connection, string? persistenceId)
+    {
         var which = persistenceId is null ? $"persistence_id LIKE '{RunPrefix}%'" : "persistence_id = @id";
         var stored = new HashSet<(string, long)>();
         using (var command = Command(connection, $"SELECT persistence_id, sequence_number FROM snapshot WHERE {which}", persistenceId))
@@ -80,14 +82,15 @@ public sealed class CheckpointStore(Database database)
     /// Only that run's journal is read.</summary>
     public StoredRun Run(string id)
     {
-        var runs = RunIds();
+        using var connection = database.OpenForReading();
+        var runs = HasTables(connection) ? RunIds(connection) : [];
         var text = id.Trim().ToLowerInvariant();
         var matches = Guid.TryParse(text, out var guid)
             ? runs.Where(r => r == guid).ToArray()
             : text.Length >= 4 ? runs.Where(r => r.ToString().StartsWith(text, StringComparison.Ordinal) || r.ToString("N").StartsWith(text, StringComparison.Ordinal)).ToArray() : [];
         return matches.Length switch
         {
-            1 => Read(TrainingRunActor<float>.PersistenceIdOf(matches[0])).SingleOrDefault()
+            1 => Read(connection, TrainingRunActor<float>.PersistenceIdOf(matches[0])).SingleOrDefault()
                  ?? throw new DatabaseException($"run {matches[0]} in {database.Display}: its journal does not begin with the run's start"),
             0 => throw new CheckpointNotFoundException($"no run '{id}' in {database.Display} ({(runs.Count == 0 ? "it holds no runs" : $"it holds {runs.Count}: see 'actornet checkpoints list'")})"),
             _ => throw new CheckpointNotFoundException($"'{id}' matches {matches.Length} runs in {database.Display}: give more of the id"),
@@ -140,10 +143,8 @@ public sealed class CheckpointStore(Database database)
     }
 
     /// <summary>The ids of the runs in the journal (the distinct persistence ids, not their events).</summary>
-    private IReadOnlyList<Guid> RunIds()
+    private static IReadOnlyList<Guid> RunIds(DbConnection connection)
     {
-        using var connection = database.OpenForReading();
-        if (!HasTables(connection)) return [];
         using var command = Command(connection, $"SELECT DISTINCT persistence_id FROM journal WHERE persistence_id LIKE '{RunPrefix}%'", persistenceId: null);
         using var reader = command.ExecuteReader();
         var ids = new List<Guid>();
