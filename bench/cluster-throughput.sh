@@ -5,6 +5,7 @@
 # each worker sent per step (from its log: every byte its process serialized while its
 # replica lived, against the model's parameter bytes), and the speed of 2 workers against 1.
 #   bench/cluster-throughput.sh [train-samples] [epochs] [repeats]
+# BATCHES="1024" chooses the global batch sizes (default "256 1024").
 # With repeats > 1 the 1- and 2-worker runs of each batch size follow each other, repeats
 # times, and each pair gives one ratio: on a shared, noisy machine compare runs side by side,
 # and read the median.
@@ -67,7 +68,7 @@ print(round(max(rates)) if rates else -1)')
 printf '%-6s %-6s %14s %14s %16s %20s\n' repeat batch "1 worker s/s" "2 workers s/s" "2 against 1" "bytes/worker/step"
 results=()
 for rep in $(seq "$repeats"); do
-  for batch in 256 1024; do
+  for batch in ${BATCHES:-256 1024}; do
     run 1 "$batch"; one=$sps; bytes1=$per_step
     run 2 "$batch"; two=$sps; bytes2=$per_step
     ratio=$(python3 -c "print(f'{$two/$one:.2f}x')")
