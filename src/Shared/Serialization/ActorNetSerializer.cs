@@ -71,6 +71,7 @@ public sealed class ActorNetSerializer : SerializerWithStringManifest
         var measuring = WireWriter.Measuring(codec.Manifest);
         WriteMessage(ref measuring, codec, obj);
         var bytes = GC.AllocateUninitializedArray<byte>(measuring.Position);
+        HugePages.Advise(bytes); // checkpoints: see HugePages
         var writer = WireWriter.Into(bytes, codec.Manifest);
         WriteMessage(ref writer, codec, obj);
         Interlocked.Add(ref _bytesWritten, bytes.Length);

@@ -94,6 +94,7 @@ internal ref struct WireReader
         var length = Length(Unsafe.SizeOf<T>());
         var source = Take(length * Unsafe.SizeOf<T>());
         var result = GC.AllocateUninitializedArray<T>(length);
+        HugePages.Advise(result); // checkpoints: see HugePages
         source.CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
         Endian.FromLittle<T>(result);
         return result;
