@@ -3,7 +3,9 @@
 # and 1 or 2 worker processes on this machine, at global batch 256 and 1024, and prints
 # samples per second (the last epoch's: the first pays for JIT and data loading), bytes
 # each worker sent per step (from its log: every byte its process serialized while its
-# replica lived, against the model's parameter bytes), and the speed of 2 workers against 1.
+# replica lived, against the model's parameter bytes), CPU time per step (all processes
+# together: where it nears cores × wall time, the machine, not the protocol, sets the pace),
+# and the speed of 2 workers against 1.
 #   bench/cluster-throughput.sh [train-samples] [epochs] [repeats]
 # BATCHES="1024" chooses the global batch sizes (default "256 1024").
 # With repeats > 1 the 1- and 2-worker runs of each batch size follow each other, repeats
@@ -31,10 +33,15 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 param_bytes=$(( 4 * ((784*256+256) + (256*128+128) + (128*10+10)) ))
 
-# run WORKERS BATCH: trains once; sets sps (samples/s) and per_step (bytes per worker per step).
+ticks_per_second=$(getconf CLK_TCK)
+# CPU time (user + system, in clock ticks) used so far by all the processes of a run.
+cpu_ticks() { local p t=0; for p in "${pids[@]}"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo "$t"; }
+
+# run WORKERS BATCH: trains once; sets sps (samples/s), per_step (bytes per worker per step) and
+# cpu_step (CPU milliseconds per step, coordinator and workers together, after the first epoch).
 # Not called in a subshell, so that the processes it starts are in pids for cleanup.
 run() {
-  local workers=$1 batch=$2 run akka http spec id status state
+  local workers=$1 batch=$2 run akka http spec id status state epoch step mark mark_step mark_ticks
   run=$(mktemp -d "$work/w$workers-b$batch-XXXX")
   akka=$(free_port); http=$(free_port)
   dotnet $C --port "$akka" --urls "http://127.0.0.1:$http" --db "$run/actornet.db" --log-file "$run/coordinator.log" --log-level Warning >/dev/null 2>&1 & pids+=($!)
@@ -45,14 +52,22 @@ run() {
   spec=$(sed -e "s/\"batchSize\": 256/\"batchSize\": $batch/" -e "s/\"epochs\": 5/\"epochs\": $epochs/" \
              -e "s/\"scaling\": \"unitRange\"/\"scaling\": \"unitRange\", \"maxTrainSamples\": $samples/" examples/fashion-mnist.json)
   id=$(curl -sf -X POST "http://127.0.0.1:$http/api/runs?minWorkers=$workers" --data-binary "$spec" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
+  mark=""
   while :; do
     status=$(curl -sf "http://127.0.0.1:$http/api/runs/$id")
-    state=$(echo "$status" | python3 -c 'import sys,json; print(json.load(sys.stdin)["state"])')
+    read -r state epoch step < <(echo "$status" | python3 -c 'import sys,json; d=json.load(sys.stdin); print(d["state"], d["epoch"], d["step"])')
+    # CPU time is counted from the first poll after epoch 1 (JIT and data loading are over).
+    [ -z "$mark" ] && [ "$epoch" -ge 1 ] && [ "$state" = running ] && mark="$step $(cpu_ticks)"
     [ "$state" = completed ] && break
     [ "$state" = failed ] && { echo "run failed: $status" >&2; exit 1; }
     sleep 1
   done
   sps=$(echo "$status" | python3 -c 'import sys,json; print(round(json.load(sys.stdin)["samplesPerSecond"]))')
+  cpu_step=-1
+  if [ -n "$mark" ]; then
+    read -r mark_step mark_ticks <<< "$mark"
+    cpu_step=$(python3 -c "print(round(($(cpu_ticks) - $mark_ticks) * 1000 / $ticks_per_second / max($step - $mark_step, 1), 1))")
+  fi
   kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=()
   # The replica's last log line: "... N steps in S s; this process sent B bytes meanwhile".
   per_step=$(cat "$run"/worker-*.log | python3 -c '
@@ -65,16 +80,17 @@ for line in sys.stdin:
 print(round(max(rates)) if rates else -1)')
 }
 
-printf '%-6s %-6s %14s %14s %16s %20s\n' repeat batch "1 worker s/s" "2 workers s/s" "2 against 1" "bytes/worker/step"
+printf '%-6s %-6s %14s %14s %12s %18s %24s\n' repeat batch "1 worker s/s" "2 workers s/s" "2 against 1" "bytes/worker/step" "CPU ms/step (wall ms)"
 results=()
 for rep in $(seq "$repeats"); do
   for batch in ${BATCHES:-256 1024}; do
-    run 1 "$batch"; one=$sps; bytes1=$per_step
-    run 2 "$batch"; two=$sps; bytes2=$per_step
+    run 1 "$batch"; one=$sps; bytes1=$per_step; cpu1=$cpu_step
+    run 2 "$batch"; two=$sps; bytes2=$per_step; cpu2=$cpu_step
     ratio=$(python3 -c "print(f'{$two/$one:.2f}x')")
     results+=("$batch $two $one")
-    printf '%-6s %-6s %14s %14s %16s %20s\n' "$rep" "$batch" "$one" "$two" "$ratio" \
-      "$(python3 -c "print(f'{$bytes1/$param_bytes:.2f}x, {$bytes2/$param_bytes:.2f}x')")"
+    printf '%-6s %-6s %14s %14s %12s %18s %24s\n' "$rep" "$batch" "$one" "$two" "$ratio" \
+      "$(python3 -c "print(f'{$bytes1/$param_bytes:.2f}x, {$bytes2/$param_bytes:.2f}x')")" \
+      "$(python3 -c "print(f'{$cpu1} ({1000*$batch/$one:.0f}), {$cpu2} ({1000*$batch/$two:.0f})')")"
   done
 done
 if [ "$repeats" -gt 1 ]; then
@@ -88,3 +104,6 @@ for b, r in sorted(pairs.items()):
     print(f"batch {b}: 2 workers against 1, median {statistics.median(r):.2f}x (from {min(r):.2f}x to {max(r):.2f}x over {len(r)} pairs)")'
 fi
 echo "model parameters: $param_bytes bytes (float32); bytes/worker/step as a multiple of them, with 1 and 2 workers"
+echo "CPU ms/step: user and system time of the coordinator and workers together per step, after the first epoch;"
+echo "  wall ms/step from the last epoch's samples/s. With 1 and 2 workers. On $(nproc) cores a step cannot take"
+echo "  less wall time than its CPU time divided by $(nproc)."
