@@ -38,10 +38,12 @@ ticks_per_second=$(getconf CLK_TCK)
 cpu_ticks() { local p t=0; for p in "${pids[@]}"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo "$t"; }
 
 # run WORKERS BATCH: trains once; sets sps (samples/s), per_step (bytes per worker per step) and
-# cpu_step (CPU milliseconds per step, coordinator and workers together, after the first epoch).
+# cpu_step: CPU milliseconds per step, coordinator and workers together, then (in brackets) wall
+# milliseconds per step, both between the first and the last poll of the run after epoch 1 (once a
+# second; the epoch ends' evaluations and checkpoints in between are included).
 # Not called in a subshell, so that the processes it starts are in pids for cleanup.
 run() {
-  local workers=$1 batch=$2 run akka http spec id status state epoch step mark mark_step mark_ticks
+  local workers=$1 batch=$2 run akka http spec id status state epoch step now mark last mark_step mark_ticks mark_time last_step last_ticks last_time
   run=$(mktemp -d "$work/w$workers-b$batch-XXXX")
   akka=$(free_port); http=$(free_port)
   dotnet $C --port "$akka" --urls "http://127.0.0.1:$http" --db "$run/actornet.db" --log-file "$run/coordinator.log" --log-level Warning >/dev/null 2>&1 & pids+=($!)
@@ -52,21 +54,25 @@ run() {
   spec=$(sed -e "s/\"batchSize\": 256/\"batchSize\": $batch/" -e "s/\"epochs\": 5/\"epochs\": $epochs/" \
              -e "s/\"scaling\": \"unitRange\"/\"scaling\": \"unitRange\", \"maxTrainSamples\": $samples/" examples/fashion-mnist.json)
   id=$(curl -sf -X POST "http://127.0.0.1:$http/api/runs?minWorkers=$workers" --data-binary "$spec" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
-  mark=""
+  mark="" last=""
   while :; do
     status=$(curl -sf "http://127.0.0.1:$http/api/runs/$id")
     read -r state epoch step < <(echo "$status" | python3 -c 'import sys,json; d=json.load(sys.stdin); print(d["state"], d["epoch"], d["step"])')
     # CPU time is counted from the first poll after epoch 1 (JIT and data loading are over).
-    [ -z "$mark" ] && [ "$epoch" -ge 1 ] && [ "$state" = running ] && mark="$step $(cpu_ticks)"
+    if [ "$state" = running ] && [ "$epoch" -ge 1 ]; then
+      now="$step $(cpu_ticks) $(date +%s.%N)"
+      if [ -z "$mark" ]; then mark=$now; else last=$now; fi
+    fi
     [ "$state" = completed ] && break
     [ "$state" = failed ] && { echo "run failed: $status" >&2; exit 1; }
     sleep 1
   done
   sps=$(echo "$status" | python3 -c 'import sys,json; print(round(json.load(sys.stdin)["samplesPerSecond"]))')
-  cpu_step=-1
-  if [ -n "$mark" ]; then
-    read -r mark_step mark_ticks <<< "$mark"
-    cpu_step=$(python3 -c "print(round(($(cpu_ticks) - $mark_ticks) * 1000 / $ticks_per_second / max($step - $mark_step, 1), 1))")
+  cpu_step="-1 (-1)"
+  if [ -n "$last" ]; then
+    read -r mark_step mark_ticks mark_time <<< "$mark"
+    read -r last_step last_ticks last_time <<< "$last"
+    cpu_step=$(python3 -c "n = max($last_step - $mark_step, 1); print(f'{($last_ticks - $mark_ticks) * 1000 / $ticks_per_second / n:.1f} ({($last_time - $mark_time) * 1000 / n:.1f})')")
   fi
   kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=()
   # The replica's last log line: "... N steps in S s; this process sent B bytes meanwhile".
@@ -80,7 +86,7 @@ for line in sys.stdin:
 print(round(max(rates)) if rates else -1)')
 }
 
-printf '%-6s %-6s %14s %14s %12s %18s %24s\n' repeat batch "1 worker s/s" "2 workers s/s" "2 against 1" "bytes/worker/step" "CPU ms/step (wall ms)"
+printf '%-6s %-6s %14s %14s %12s %18s %24s\n' repeat batch "1 worker s/s" "2 workers s/s" "2 against 1" "bytes/worker/step" "CPU ms/step (wall)"
 results=()
 for rep in $(seq "$repeats"); do
   for batch in ${BATCHES:-256 1024}; do
@@ -90,7 +96,7 @@ for rep in $(seq "$repeats"); do
     results+=("$batch $two $one")
     printf '%-6s %-6s %14s %14s %12s %18s %24s\n' "$rep" "$batch" "$one" "$two" "$ratio" \
       "$(python3 -c "print(f'{$bytes1/$param_bytes:.2f}x, {$bytes2/$param_bytes:.2f}x')")" \
-      "$(python3 -c "print(f'{$cpu1} ({1000*$batch/$one:.0f}), {$cpu2} ({1000*$batch/$two:.0f})')")"
+      "$cpu1, $cpu2"
   done
 done
 if [ "$repeats" -gt 1 ]; then
@@ -104,6 +110,6 @@ for b, r in sorted(pairs.items()):
     print(f"batch {b}: 2 workers against 1, median {statistics.median(r):.2f}x (from {min(r):.2f}x to {max(r):.2f}x over {len(r)} pairs)")'
 fi
 echo "model parameters: $param_bytes bytes (float32); bytes/worker/step as a multiple of them, with 1 and 2 workers"
-echo "CPU ms/step: user and system time of the coordinator and workers together per step, after the first epoch;"
-echo "  wall ms/step from the last epoch's samples/s. With 1 and 2 workers. On $(nproc) cores a step cannot take"
-echo "  less wall time than its CPU time divided by $(nproc)."
+echo "CPU ms/step (wall ms/step): user and system time of the coordinator and workers together, per step, between"
+echo "  the first and last poll after epoch 1, evaluations at epoch ends included; with 1 and 2 workers."
+echo "  On $(nproc) cores a step cannot take less wall time than its CPU time divided by $(nproc)."
