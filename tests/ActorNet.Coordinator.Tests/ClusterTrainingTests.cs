@@ -27,6 +27,20 @@ public sealed class ClusterTrainingTests
     }
 
     [Fact]
+    public async Task A_run_that_ended_shows_its_figures_after_the_coordinator_starts_again()
+    {
+        await using var cluster = await TwoNodeCluster.StartAsync(workers: 1);
+        var id = await cluster.SubmitAsync(Example("circles.json").Replace("\"epochs\": 40", "\"epochs\": 3"), minWorkers: 1);
+        var ended = await cluster.WaitForEndAsync(id, TimeSpan.FromMinutes(2));
+        Assert.Equal(("completed", 3), (ended.State, ended.Epoch));
+
+        await cluster.RestartRunManagerAsync();
+        var again = (await cluster.Runs.Ask<CurrentRun>(new GetRun(id), TimeSpan.FromSeconds(10))).Run!;
+        Assert.Equal(ended with { Events = again.Events }, again); // the events (workers left out) are not journaled
+        Assert.NotNull(again.TestAccuracy);
+    }
+
+    [Fact]
     public async Task A_layer_of_ten_million_weights_trains_across_nodes()
     {
         // 2 → 4000 → 2500 → 2: the middle layer has 4000·2500 = 10,000,000 weights, so its

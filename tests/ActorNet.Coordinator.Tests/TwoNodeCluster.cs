@@ -44,6 +44,14 @@ internal sealed class TwoNodeCluster : IAsyncDisposable
         return system;
     }
 
+    /// <summary>Stops the run manager and starts it again on the same journal, as a coordinator
+    /// process started again on the same database would.</summary>
+    public async Task RestartRunManagerAsync()
+    {
+        await Runs.GracefulStop(TimeSpan.FromSeconds(10));
+        Runs = Coordinator.ActorOf(RunManagerActor.Props(RunStorage.InMemory), "runs-" + Guid.NewGuid().ToString("N"));
+    }
+
     public async Task<Guid> SubmitAsync(string specJson, int minWorkers)
     {
         var answer = await Runs.Ask<object>(new SubmitRun(specJson, minWorkers), TimeSpan.FromSeconds(60));

@@ -38,7 +38,8 @@ public sealed record CancelRun(Guid RunId);
 /// actor's thread), tells running runs about workers as they appear, and keeps every run's
 /// status from its events for the API.
 /// <para>
-/// Persistent (id "runs"): it journals every run it accepts and every run's end. A coordinator
+/// Persistent (id "runs"): it journals every run it accepts and every run's end, with the run's
+/// last figures (so that the API shows them after a restart too). A coordinator
 /// started again on the same database starts the runs that had not ended, under their ids; each
 /// recovers from its own last checkpoint and waits for its workers, which rejoin by themselves.
 /// </para>
@@ -66,6 +67,7 @@ public sealed class RunManagerActor : ReceivePersistentActor
             _unfinished[e.RunId] = e;
             _book.Submitted(e.RunId, SpecName(e.SpecJson), 0, DateTimeOffset.FromUnixTimeMilliseconds(e.AtUnixMs));
         });
+        Recover<RunSummarized>(_book.Summarized);
         Recover<RunClosed>(e =>
         {
             _unfinished.Remove(e.RunId);
@@ -97,7 +99,11 @@ public sealed class RunManagerActor : ReceivePersistentActor
     {
         _book.Apply(e);
         if (!_unfinished.ContainsKey(runId)) return;
-        Persist(new RunClosed(runId, outcome, reason), c => _unfinished.Remove(c.RunId));
+        var closed = new RunClosed(runId, outcome, reason);
+        PersistAll<IActorNetMessage>(_book.Summary(runId) is { } summary ? [summary, closed] : [closed], stored =>
+        {
+            if (stored is RunClosed c) _unfinished.Remove(c.RunId);
+        });
     }
 
     /// <summary>Starts again, under their ids, the runs this coordinator had accepted and that had not ended.</summary>
@@ -175,7 +181,7 @@ public sealed class RunManagerActor : ReceivePersistentActor
         Persist(new RunAdmitted(runId, RunSpecWriter.ToJson(m.Spec), m.MinWorkers, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), admitted =>
         {
             _unfinished[runId] = admitted;
-            _book.Submitted(runId, m.Spec.Name, m.Spec.Epochs, DateTimeOffset.UtcNow);
+            _book.Submitted(runId, m.Spec.Name, m.Spec.Epochs, DateTimeOffset.FromUnixTimeMilliseconds(admitted.AtUnixMs)); // as a restart will show it
             _log.Info("Run {RunId} ({Name}) accepted; {Workers} worker(s) known", runId, m.Spec.Name, _workers.Count);
             StartRun(runId, m);
             m.ReplyTo.Tell(new RunAccepted(runId));

@@ -43,6 +43,25 @@ public sealed class RunBook
         };
     }
 
+    /// <summary>What to journal of a run as it ends (see <see cref="Summarized"/>).</summary>
+    public RunSummarized? Summary(Guid id) => _runs.TryGetValue(id, out var r)
+        ? new RunSummarized(id, r.Epoch, r.Epochs, r.Step, r.StepsPerEpoch, r.TrainLoss ?? double.NaN, r.TestLoss ?? double.NaN,
+            r.TestAccuracy ?? double.NaN, r.SamplesPerSecond ?? double.NaN, r.Workers)
+        : null;
+
+    /// <summary>A run that ended before this coordinator started: its figures as they were when it ended.</summary>
+    public void Summarized(RunSummarized s)
+    {
+        if (!_runs.TryGetValue(s.RunId, out var r)) return;
+        _runs[s.RunId] = r with
+        {
+            Epoch = s.Epoch, Epochs = s.Epochs, Step = s.Step, StepsPerEpoch = s.StepsPerEpoch, Workers = s.Workers,
+            TrainLoss = Known(s.TrainLoss), TestLoss = Known(s.TestLoss), TestAccuracy = Known(s.TestAccuracy),
+            SamplesPerSecond = Known(s.SamplesPerSecond),
+        };
+        static double? Known(double value) => double.IsNaN(value) ? null : value;
+    }
+
     public RunStatus? Get(Guid id) => _runs.GetValueOrDefault(id);
 
     /// <summary>Every run, newest first.</summary>

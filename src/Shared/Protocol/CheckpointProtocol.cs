@@ -70,3 +70,9 @@ public sealed record RunAdmitted(Guid RunId, string SpecJson, int MinWorkers, lo
 
 /// <summary>A run the coordinator was given has ended: completed, cancelled or failed.</summary>
 public sealed record RunClosed(Guid RunId, RunEnd Outcome, string Reason) : IActorNetMessage;
+
+/// <summary>What the API showed of a run when it ended, journaled just before its
+/// <see cref="RunClosed"/> so that a coordinator started again shows it too. NaN: not known
+/// (no epoch had ended).</summary>
+public sealed record RunSummarized(Guid RunId, int Epoch, int Epochs, long Step, long StepsPerEpoch,
+    double TrainLoss, double TestLoss, double TestAccuracy, double SamplesPerSecond, int Workers) : IActorNetMessage;

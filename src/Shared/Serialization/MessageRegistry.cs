@@ -120,6 +120,13 @@ internal static class MessageRegistry
         MessageCodec.Of<RunClosed>("runs.closed",
             (ref w, m) => { w.Guid(m.RunId); w.Enum(m.Outcome); w.String(m.Reason); },
             (ref r) => new(r.Guid(), r.Enum<RunEnd>(), r.String())),
+        MessageCodec.Of<RunSummarized>("runs.summarized",
+            (ref w, m) =>
+            {
+                w.Guid(m.RunId); w.Int32(m.Epoch); w.Int32(m.Epochs); w.Int64(m.Step); w.Int64(m.StepsPerEpoch);
+                w.Double(m.TrainLoss); w.Double(m.TestLoss); w.Double(m.TestAccuracy); w.Double(m.SamplesPerSecond); w.Int32(m.Workers);
+            },
+            (ref r) => new(r.Guid(), r.Int32(), r.Int32(), r.Int64(), r.Int64(), r.Double(), r.Double(), r.Double(), r.Double(), r.Int32())),
         MessageCodec.Of<CaptureShard>("shard.capture",
             (ref w, m) => w.Guid(m.RunId),
             (ref r) => new(r.Guid())),

@@ -25,7 +25,7 @@ public sealed class SerializationRoundTripTests(ITestOutputHelper output)
         "run.step", "run.trace", "run.epoch", "run.done", "run.failed", "run.stop", "run.left-out",
         "replica.started", "replica.refused", "worker.add",
         "run.started", "run.worker-joined", "run.worker-left", "run.checkpoint", "run.ended", "run.checkpoint-record", "shard.capture",
-        "runs.admitted", "runs.closed", "run.checkpoint-saved", "run.resumed",
+        "runs.admitted", "runs.closed", "runs.summarized", "run.checkpoint-saved", "run.resumed",
         .. new[] { "f32", "f64" }.SelectMany(e => new[]
         {
             $"fwd.{e}", $"bwd.{e}", $"grp.fwd.{e}", $"grp.fwd.done.{e}", $"grp.bwd.{e}", $"grp.bwd.done.{e}",
