@@ -30,14 +30,24 @@ internal static partial class HugePages
     public static unsafe void Advise<T>(T[] array) where T : unmanaged
     {
         var bytes = (long)array.Length * sizeof(T);
-        if (bytes < MinimumBytes || !OperatingSystem.IsLinux()) return;
+        if (bytes < MinimumBytes || !OperatingSystem.IsLinux() || _unavailable) return;
         fixed (T* first = array)
         {
             var start = ((long)first + HugePageBytes - 1) & ~(HugePageBytes - 1);
             var end = ((long)first + bytes) & ~(HugePageBytes - 1);
-            if (end > start) _ = Madvise((nint)start, (nuint)(end - start), MadviseHugePage);
+            if (end <= start) return;
+            try
+            {
+                _ = Madvise((nint)start, (nuint)(end - start), MadviseHugePage);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                _unavailable = true; // a C library without madvise: the buffers stay on small pages
+            }
         }
     }
+
+    private static bool _unavailable;
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
