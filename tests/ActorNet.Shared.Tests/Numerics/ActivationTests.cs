@@ -253,4 +253,33 @@ public abstract class ActivationTests<T> where T : unmanaged, IFloatingPointIeee
         Activations.Backward<T>(f, dz, Num.From<T>(1), zs, a, 1, 1);
         return dz[0];
     }
+
+    [Fact]
+    public void Relu_gives_bit_for_bit_its_definition_in_every_lane_nan_zeros_and_infinities_included()
+    {
+        // Long enough for many vector lanes, odd so that the scalar tail runs too.
+        const int length = 1003;
+        var rng = new Rng(11);
+        var special = new[] { T.NaN, T.Zero, T.NegativeZero, T.PositiveInfinity, T.NegativeInfinity, T.Epsilon, -T.Epsilon };
+        var z = new T[length];
+        var da = new T[length];
+        for (var i = 0; i < length; i++)
+        {
+            z[i] = i % 7 == 0 ? special[i / 7 % special.Length] : T.CreateChecked(rng.NextDouble(-4, 4));
+            da[i] = i % 11 == 0 ? T.NaN : T.CreateChecked(rng.NextDouble(-1, 1));
+        }
+        var a = new T[length];
+        var dz = new T[length];
+        Activations.Forward<T>(Activation.Relu, a, z, 1, length);
+        Activations.Backward<T>(Activation.Relu, dz, da, z, a, 1, length);
+        for (var i = 0; i < length; i++)
+        {
+            Assert.Equal(Bits(z[i] < T.Zero ? T.Zero : z[i]), Bits(a[i])); // NaN passes, −0 stays −0
+            Assert.Equal(Bits(z[i] > T.Zero ? da[i] : T.Zero), Bits(dz[i])); // ReLU'(0) = 0, ReLU'(NaN) = 0
+        }
+    }
+
+    private static long Bits(T value) => typeof(T) == typeof(float)
+        ? BitConverter.SingleToInt32Bits(float.CreateTruncating(value))
+        : BitConverter.DoubleToInt64Bits(double.CreateTruncating(value));
 }
