@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using ActorNet.Data;
 using ActorNet.Numerics;
 
@@ -26,7 +27,8 @@ public static class Batches
             else
             {
                 var row = data.Row(r);
-                for (var k = 0; k < f; k++) x[i * f + k] = T.CreateChecked(row[k]);
+                if (typeof(T) == typeof(float)) row.CopyTo(MemoryMarshal.Cast<T, float>(x.AsSpan(i * f, f))); // float32 runs: a plain copy
+                else for (var k = 0; k < f; k++) x[i * f + k] = T.CreateChecked(row[k]);
             }
             if (data.ExactTargets is { } exactTargets)
                 for (var k = 0; k < outputs; k++) targets[i * outputs + k] = T.CreateChecked(exactTargets[r * data.TargetWidth + k]);
