@@ -99,8 +99,8 @@ public sealed class RunManagerActor : ReceivePersistentActor
     {
         _book.Apply(e);
         if (!_unfinished.ContainsKey(runId)) return;
-        var closed = new RunClosed(runId, outcome, reason);
-        PersistAll<IActorNetMessage>(_book.Summary(runId) is { } summary ? [summary, closed] : [closed], stored =>
+        // An unfinished run is always in the book: both are filled from the same RunAdmitted.
+        PersistAll<IActorNetMessage>([_book.Summary(runId), new RunClosed(runId, outcome, reason)], stored =>
         {
             if (stored is RunClosed c) _unfinished.Remove(c.RunId);
         });

@@ -43,11 +43,13 @@ public sealed class RunBook
         };
     }
 
-    /// <summary>What to journal of a run as it ends (see <see cref="Summarized"/>).</summary>
-    public RunSummarized? Summary(Guid id) => _runs.TryGetValue(id, out var r)
-        ? new RunSummarized(id, r.Epoch, r.Epochs, r.Step, r.StepsPerEpoch, r.TrainLoss ?? double.NaN, r.TestLoss ?? double.NaN,
-            r.TestAccuracy ?? double.NaN, r.SamplesPerSecond ?? double.NaN, r.Workers)
-        : null;
+    /// <summary>What to journal of a run (one this book was given) as it ends; see <see cref="Summarized"/>.</summary>
+    public RunSummarized Summary(Guid id)
+    {
+        var r = _runs[id];
+        return new RunSummarized(id, r.Epoch, r.Epochs, r.Step, r.StepsPerEpoch, r.TrainLoss ?? double.NaN, r.TestLoss ?? double.NaN,
+            r.TestAccuracy ?? double.NaN, r.SamplesPerSecond ?? double.NaN, r.Workers);
+    }
 
     /// <summary>A run that ended before this coordinator started: its figures as they were when it ended.</summary>
     public void Summarized(RunSummarized s)

@@ -243,7 +243,7 @@ public static class Activations
 
     /// <summary>a = z &lt; 0 ? 0 : z, rather than Max(z, 0), so that a NaN passes through: a
     /// diverging run should show NaN in its loss, not have it silently zeroed here.</summary>
-    internal static void ReluForward<T>(Span<T> output, ReadOnlySpan<T> z) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ReluForward<T>(Span<T> output, ReadOnlySpan<T> z) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var i = 0;
         if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
@@ -256,7 +256,7 @@ public static class Activations
     }
 
     /// <summary>dz = z &gt; 0 ? da : 0 (strictly: ReLU'(0) = 0).</summary>
-    internal static void ReluBackward<T>(Span<T> dz, ReadOnlySpan<T> da, ReadOnlySpan<T> z) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ReluBackward<T>(Span<T> dz, ReadOnlySpan<T> da, ReadOnlySpan<T> z) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var i = 0;
         if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)

@@ -21,7 +21,6 @@ public sealed class HugePagesTests
         buffer.AsSpan().Fill(1); // the first touch: the kernel picks the page size now
 
         Assert.True(HugePagesUnder(buffer) > 0, "no 2 MiB page backs the 64 MiB buffer after the advice");
-        GC.KeepAlive(buffer);
     }
 
     /// <summary>AnonHugePages (kB) of the mappings the array overlaps, from /proc/self/smaps
