@@ -12,11 +12,11 @@
 # times, and each pair gives one ratio: on a shared, noisy machine compare runs side by side,
 # and read the median.
 # Needs Debian's dataset-fashion-mnist. Ports are chosen free; every process is stopped at the end.
-# The nodes run with the 64 MiB generation-0 budget the deploy files give them (Directory.Build.targets
-# says why); DOTNET_GCgen0size=0 runs them with the runtime's default instead.
+# The nodes run with the environment the deploy files give them (deploy/node-environment.sh;
+# DOTNET_GCgen0size=0 runs them with the runtime's default generation-0 budget instead).
 set -euo pipefail
-export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000}
 cd "$(dirname "$0")/.."
+. deploy/node-environment.sh
 samples=${1:-30000}
 epochs=${2:-3}
 repeats=${3:-1}

@@ -4,8 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 workers=${1:-2}
-export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000} # see Directory.Build.targets
-export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1} # checkpoints: see the README, "Checkpoints"
+. deploy/node-environment.sh
 dotnet build src/Coordinator -c Release -v q >/dev/null
 dotnet build src/Worker -c Release -v q >/dev/null
 pids=()

@@ -1,0 +1,10 @@
+# The environment every ActorNet node process should start with: settings the .NET runtime and
+# glibc read only from the environment, at process start. Sourced by deploy/start-local-cluster.sh
+# and bench/cluster-throughput.sh; deploy/Dockerfile sets the same values. A value already in the
+# environment is kept (DOTNET_GCgen0size=0 gives the runtime's default).
+# - DOTNET_GCgen0size: a 64 MiB generation-0 budget for the short-lived arrays of each training
+#   step (Directory.Build.targets says why).
+# - GLIBC_TUNABLES: SQLite's copies of a checkpoint (100 MB and more) on 2 MiB pages
+#   (README, "Checkpoints and resume").
+export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000}
+export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}
