@@ -15,10 +15,25 @@ public static class Batches
     public static (T[] X, T[] Targets, int[]? Labels) Gather<T>(DataSet data, ReadOnlySpan<int> indices, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var f = data.FeatureCount;
-        var x = new T[indices.Length * f];
+        var x = new T[indices.Length * data.FeatureCount];
         var targets = new T[indices.Length * outputs];
         var labels = data.Labels is null ? null : new int[indices.Length];
+        GatherInto<T>(data, indices, outputs, x, targets, labels);
+        return (x, targets, labels);
+    }
+
+    /// <summary><see cref="Gather{T}"/> into buffers the caller reuses. x: (rows, features);
+    /// targets: (rows, outputs), overwritten whole; labels: (rows), written when the data set has
+    /// labels (may be empty otherwise).</summary>
+    public static void GatherInto<T>(DataSet data, ReadOnlySpan<int> indices, int outputs, Span<T> x, Span<T> targets, Span<int> labels)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var f = data.FeatureCount;
+        var rows = indices.Length;
+        SpanChecks.Length(x.Length, rows * f, nameof(x), rows, f, "rows", "features");
+        SpanChecks.Length(targets.Length, rows * outputs, nameof(targets), rows, outputs, "rows", "outputs");
+        if (data.Labels is not null) SpanChecks.Length(labels.Length, rows, nameof(labels), "one label per row");
+        targets.Clear(); // one-hot targets write only their ones
         for (var i = 0; i < indices.Length; i++)
         {
             var r = indices[i];
@@ -27,7 +42,7 @@ public static class Batches
             else
             {
                 var row = data.Row(r);
-                if (typeof(T) == typeof(float)) row.CopyTo(MemoryMarshal.Cast<T, float>(x.AsSpan(i * f, f))); // float32 runs: a plain copy
+                if (typeof(T) == typeof(float)) row.CopyTo(MemoryMarshal.Cast<T, float>(x.Slice(i * f, f))); // float32 runs: a plain copy
                 else for (var k = 0; k < f; k++) x[i * f + k] = T.CreateChecked(row[k]);
             }
             if (data.ExactTargets is { } exactTargets)
@@ -38,9 +53,8 @@ public static class Batches
                 targets[i] = T.CreateChecked(data.Labels![r]);
             else
                 targets[i * outputs + data.Labels![r]] = T.One;
-            if (labels is not null) labels[i] = data.Labels![r];
+            if (data.Labels is not null) labels[i] = data.Labels[r];
         }
-        return (x, targets, labels);
     }
 
     /// <summary>Why a model's output layer cannot be trained on this data set, or null.</summary>

@@ -25,24 +25,77 @@ public static class Inference
         return a;
     }
 
-    /// <summary>Mean loss per sample and accuracy over a whole data set, in batches of
-    /// <paramref name="batchRows"/>.</summary>
-    public static (double Loss, double Accuracy) Evaluate<T>(ModelLayout layout, IReadOnlyList<T[]> parameters, Loss loss, DataSet data, int batchRows = 512)
+    /// <summary>Mean loss per sample and accuracy over a whole data set, in chunks of
+    /// <paramref name="batchRows"/> rows evaluated on up to <paramref name="threads"/> threads
+    /// (0: one per core). The chunks' sums are added in chunk order, so the result is the same
+    /// bit for bit whatever the number of threads. A run evaluates its test set at every epoch
+    /// end while training waits, hence the threads and the reused buffers (one set per thread).</summary>
+    public static (double Loss, double Accuracy) Evaluate<T>(ModelLayout layout, IReadOnlyList<T[]> parameters, Loss loss, DataSet data,
+        int batchRows = 512, int threads = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchRows);
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
         if (data.Count == 0) return (double.NaN, double.NaN);
-        double lossSum = 0;
-        long correct = 0;
-        var indices = new int[Math.Min(batchRows, data.Count)];
-        for (var start = 0; start < data.Count; start += batchRows)
+        var chunks = (data.Count + batchRows - 1) / batchRows;
+        var lossSums = new double[chunks];
+        var correct = new int[chunks];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+        Parallel.For(0, chunks, options, () => new Workspace<T>(layout, Math.Min(batchRows, data.Count), data.Labels is not null), (c, _, w) =>
         {
+            var start = c * batchRows;
             var rows = Math.Min(batchRows, data.Count - start);
-            for (var i = 0; i < rows; i++) indices[i] = start + i;
-            var (x, targets, labels) = Batches.Gather<T>(data, indices.AsSpan(0, rows), layout.Outputs);
-            var output = Forward(layout, parameters, x, rows);
-            lossSum += Losses.Sum<T>(loss, output, targets, rows, layout.Outputs);
-            correct += Scoring.CountCorrect<T>(output, targets, labels, rows, layout.Outputs);
+            (lossSums[c], correct[c]) = w.Evaluate(layout, parameters, loss, data, start, rows);
+            return w;
+        }, _ => { });
+        double lossSum = 0;
+        long correctSum = 0;
+        for (var c = 0; c < chunks; c++)
+        {
+            lossSum += lossSums[c];
+            correctSum += correct[c];
         }
-        return (lossSum / data.Count, (double)correct / data.Count);
+        return (lossSum / data.Count, (double)correctSum / data.Count);
+    }
+
+    /// <summary>One thread's buffers for chunks of up to Rows rows: the inputs, targets and
+    /// labels, and each layer's pre-activations z and outputs a. z, a: (Rows, layer outputs).</summary>
+    private sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly int[] _indices, _labels;
+        private readonly T[] _x, _targets;
+        private readonly T[][] _z, _a;
+
+        public Workspace(ModelLayout layout, int rows, bool labels)
+        {
+            _indices = new int[rows];
+            _labels = labels ? new int[rows] : [];
+            _x = new T[rows * layout.Inputs];
+            _targets = new T[rows * layout.Outputs];
+            _z = layout.Layers.Select(s => new T[rows * s.Outputs]).ToArray();
+            _a = layout.Layers.Select(s => new T[rows * s.Outputs]).ToArray();
+        }
+
+        /// <summary>(sum of the losses, number correct) of rows [start, start + rows).</summary>
+        public (double LossSum, int Correct) Evaluate(ModelLayout layout, IReadOnlyList<T[]> parameters, Loss loss, DataSet data, int start, int rows)
+        {
+            var indices = _indices.AsSpan(0, rows);
+            for (var i = 0; i < rows; i++) indices[i] = start + i;
+            var x = _x.AsSpan(0, rows * layout.Inputs);
+            var targets = _targets.AsSpan(0, rows * layout.Outputs);
+            var labels = data.Labels is null ? null : _labels; // CountCorrect reads its first rows
+            Batches.GatherInto<T>(data, indices, layout.Outputs, x, targets, labels is null ? [] : labels.AsSpan(0, rows));
+            ReadOnlySpan<T> a = x;
+            for (var l = 0; l < layout.Layers.Count; l++)
+            {
+                var s = layout.Layers[l];
+                var z = _z[l].AsSpan(0, rows * s.Outputs);
+                Dense.Forward<T>(z, a, s.Weights(parameters[l]), s.Biases(parameters[l]), rows, s.Inputs, s.Outputs);
+                var output = _a[l].AsSpan(0, rows * s.Outputs);
+                Activations.Forward<T>(s.Activation, output, z, rows, s.Outputs);
+                a = output;
+            }
+            return (Losses.Sum<T>(loss, a, targets, rows, layout.Outputs), Scoring.CountCorrect<T>(a, targets, labels, rows, layout.Outputs));
+        }
     }
 }
