@@ -30,6 +30,7 @@ catch (DatabaseException e)
 builder.Host.UseSerilog();
 builder.Services.AddAkka(NodeSettings.SystemName, akka => akka
     .AddHocon(database.ToAkkaConfig().WithFallback(settings.ToAkkaConfig("coordinator")), HoconAddMode.Prepend)
+    .AddSetup(database.ToAkkaSetup())
     .WithActors((system, registry) => registry.Register<RunManagerActor>(system.ActorOf(RunManagerActor.Props(RunStorage.Sql), "runs"))));
 
 var app = builder.Build();

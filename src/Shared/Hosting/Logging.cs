@@ -58,8 +58,9 @@ public static class Logging
         var config = ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off")
             .WithFallback(Serialization.ActorNetSerializer.Configuration)
             .WithFallback(AkkaConfig(settings.Level));
-        if (database is not null) config = database.ToAkkaConfig().WithFallback(config);
-        return ActorSystem.Create(name, config);
+        if (database is null) return ActorSystem.Create(name, config);
+        var setup = BootstrapSetup.Create().WithConfig(database.ToAkkaConfig().WithFallback(config)).And(database.ToAkkaSetup());
+        return ActorSystem.Create(name, setup);
     }
 
     private static string AkkaLevel(LogEventLevel level) => level switch

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Akka.Configuration;
+using Akka.Persistence.Sql.Config;
 using LinqToDB;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -59,11 +60,19 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
         : new NpgsqlConnectionStringBuilder(ConnectionString) is var b ? $"postgresql://{b.Host}:{b.Port}/{b.Database}" : "";
 
     /// <summary>HOCON that makes Akka.Persistence.Sql (journal and snapshot store) the default
-    /// persistence of the actor system, on this database. Tables are created on first start.</summary>
+    /// persistence of the actor system, on this database. Tables are created on first start.
+    /// Give <see cref="ToAkkaSetup"/> to the actor system with it. On SQLite it also loads
+    /// <see cref="WalCheckpoints"/>, which copies the write-ahead log into the file in the background.</summary>
     public Config ToAkkaConfig()
     {
-        var provider = Provider == DatabaseProvider.Sqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15;
+        var provider = ProviderNameOf(Provider);
         var connection = Quote(ConnectionString);
+        var checkpoints = Provider == DatabaseProvider.Sqlite
+            ? $$"""
+              akka.extensions = ["{{typeof(WalCheckpointsProvider).FullName}}, {{typeof(WalCheckpointsProvider).Assembly.GetName().Name}}"]
+              {{WalCheckpoints.ConnectionStringPath}} = {{connection}}
+              """
+            : "";
         return ConfigurationFactory.ParseString($$"""
             akka.persistence {
               journal {
@@ -75,8 +84,31 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
                 sql { connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = on }
               }
             }
+            {{checkpoints}}
             """).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration); // the plugins' own defaults (classes, table layout)
     }
+
+    /// <summary>How Akka.Persistence.Sql opens its connections (an actor-system setup, given with
+    /// <see cref="ToAkkaConfig"/>). On SQLite each connection turns automatic write-ahead-log
+    /// checkpoints off, so that a commit returns once it is in the log, and <see cref="WalCheckpoints"/>
+    /// copies the log into the file in the background (its summary says why).</summary>
+    public DataOptionsSetup ToAkkaSetup()
+    {
+        var options = new DataOptions().UseConnectionString(ProviderNameOf(Provider), ConnectionString);
+        if (Provider == DatabaseProvider.Sqlite)
+            options = options.UseAfterConnectionOpened(
+                connection => Execute(connection, "PRAGMA wal_autocheckpoint=0"),
+                async (connection, cancel) =>
+                {
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = "PRAGMA wal_autocheckpoint=0";
+                    await command.ExecuteScalarAsync(cancel);
+                });
+        return new DataOptionsSetup(options);
+    }
+
+    private static string ProviderNameOf(DatabaseProvider provider) =>
+        provider == DatabaseProvider.Sqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15;
 
     /// <summary>Makes sure the database can be written: creates the SQLite file's folder (and
     /// the file), turns on write-ahead logging (so the console can read checkpoints while the
