@@ -115,61 +115,140 @@ public static class Optimizers
         SpanChecks.Length(second.Length, slots >= 2 ? p : 0, nameof(second),
             slots >= 2 ? "one second-state slot per parameter" : "an optimizer without second state (pass an empty span)");
 
-        var eta = T.CreateChecked(settings.LearningRate);
-        var lambda = T.CreateChecked(decay ? settings.WeightDecay : 0.0);
-        var useDecay = lambda != T.Zero;
+        var start = Vector<T>.IsSupported && Vector.IsHardwareAccelerated ? ApplyVectors(settings, parameters, gradients, first, second, step, decay) : 0;
+        ApplyScalar(settings, parameters[start..], gradients[start..], first.IsEmpty ? first : first[start..], second.IsEmpty ? second : second[start..], step, decay);
+    }
 
+    /// <summary>The rules of <see cref="Apply{T}"/>, one element at a time: the definition, and
+    /// what runs on the elements after the last whole vector. Arguments already checked.</summary>
+    internal static void ApplyScalar<T>(OptimizerSettings settings, Span<T> parameters, ReadOnlySpan<T> gradients,
+                                        Span<T> first, Span<T> second, long step, bool decay)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var p = parameters.Length;
+        var c = Constants<T>.Of(settings, step, decay);
         switch (settings.Kind)
         {
             case OptimizerKind.Sgd:
                 for (var i = 0; i < p; i++)
                 {
-                    var g = useDecay ? gradients[i] + lambda * parameters[i] : gradients[i];
-                    parameters[i] -= eta * g;
+                    var g = c.UseDecay ? gradients[i] + c.Lambda * parameters[i] : gradients[i];
+                    parameters[i] -= c.Eta * g;
                 }
                 break;
 
             case OptimizerKind.Momentum:
             {
-                var mu = T.CreateChecked(settings.Momentum);
                 var velocity = first[..p];
                 for (var i = 0; i < p; i++)
                 {
-                    var g = useDecay ? gradients[i] + lambda * parameters[i] : gradients[i];
-                    var v = mu * velocity[i] + g;
+                    var g = c.UseDecay ? gradients[i] + c.Lambda * parameters[i] : gradients[i];
+                    var v = c.Mu * velocity[i] + g;
                     velocity[i] = v;
-                    parameters[i] -= settings.Nesterov ? eta * (g + mu * v) : eta * v;
+                    parameters[i] -= settings.Nesterov ? c.Eta * (g + c.Mu * v) : c.Eta * v;
                 }
                 break;
             }
 
             case OptimizerKind.Adam:
             {
-                var b1 = T.CreateChecked(settings.Beta1);
-                var b2 = T.CreateChecked(settings.Beta2);
-                var oneMinusB1 = T.CreateChecked(1.0 - settings.Beta1);
-                var oneMinusB2 = T.CreateChecked(1.0 - settings.Beta2);
-                // 1/(1 − β^t); Math.Pow with a long exponent converted to double is exact enough
-                // (t < 2^53) and β^t → 0, so the correction → 1 for long runs.
-                var c1 = T.CreateChecked(1.0 / (1.0 - Math.Pow(settings.Beta1, step)));
-                var c2 = T.CreateChecked(1.0 / (1.0 - Math.Pow(settings.Beta2, step)));
-                var eps = T.CreateChecked(settings.Epsilon);
                 var m = first[..p];
                 var v = second[..p];
                 for (var i = 0; i < p; i++)
                 {
-                    var g = useDecay ? gradients[i] + lambda * parameters[i] : gradients[i];
-                    var mi = b1 * m[i] + oneMinusB1 * g;
-                    var vi = b2 * v[i] + oneMinusB2 * g * g;
+                    var g = c.UseDecay ? gradients[i] + c.Lambda * parameters[i] : gradients[i];
+                    var mi = c.B1 * m[i] + c.OneMinusB1 * g;
+                    var vi = c.B2 * v[i] + c.OneMinusB2 * g * g;
                     m[i] = mi;
                     v[i] = vi;
-                    parameters[i] -= eta * (mi * c1) / (T.Sqrt(vi * c2) + eps);
+                    parameters[i] -= c.Eta * (mi * c.C1) / (T.Sqrt(vi * c.C2) + c.Eps);
                 }
                 break;
             }
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(settings), settings.Kind, "not a known optimizer kind");
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ApplyScalar{T}"/> on whole vectors of T, the same operations in the same order
+    /// (IEEE add, multiply, divide and square root round each lane as the scalar ones do, and .NET
+    /// fuses no multiply-add unasked), so the result is the same bit for bit
+    /// (<c>OptimizerTests</c> checks it). Returns how many leading elements it updated.
+    /// </summary>
+    private static int ApplyVectors<T>(OptimizerSettings settings, Span<T> parameters, ReadOnlySpan<T> gradients,
+                                       Span<T> first, Span<T> second, long step, bool decay)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var w = Vector<T>.Count;
+        var end = parameters.Length - parameters.Length % w;
+        var c = Constants<T>.Of(settings, step, decay);
+        Vector<T> eta = new(c.Eta), lambda = new(c.Lambda);
+        switch (settings.Kind)
+        {
+            case OptimizerKind.Sgd:
+                for (var i = 0; i < end; i += w)
+                {
+                    var p = new Vector<T>(parameters[i..]);
+                    var g = new Vector<T>(gradients[i..]);
+                    if (c.UseDecay) g += lambda * p;
+                    (p - eta * g).CopyTo(parameters[i..]);
+                }
+                break;
+
+            case OptimizerKind.Momentum:
+            {
+                Vector<T> mu = new(c.Mu);
+                for (var i = 0; i < end; i += w)
+                {
+                    var p = new Vector<T>(parameters[i..]);
+                    var g = new Vector<T>(gradients[i..]);
+                    if (c.UseDecay) g += lambda * p;
+                    var v = mu * new Vector<T>(first[i..]) + g;
+                    v.CopyTo(first[i..]);
+                    (p - (settings.Nesterov ? eta * (g + mu * v) : eta * v)).CopyTo(parameters[i..]);
+                }
+                break;
+            }
+
+            case OptimizerKind.Adam:
+            {
+                Vector<T> b1 = new(c.B1), b2 = new(c.B2), oneMinusB1 = new(c.OneMinusB1), oneMinusB2 = new(c.OneMinusB2);
+                Vector<T> c1 = new(c.C1), c2 = new(c.C2), eps = new(c.Eps);
+                for (var i = 0; i < end; i += w)
+                {
+                    var p = new Vector<T>(parameters[i..]);
+                    var g = new Vector<T>(gradients[i..]);
+                    if (c.UseDecay) g += lambda * p;
+                    var m = b1 * new Vector<T>(first[i..]) + oneMinusB1 * g;
+                    var v = b2 * new Vector<T>(second[i..]) + oneMinusB2 * g * g;
+                    m.CopyTo(first[i..]);
+                    v.CopyTo(second[i..]);
+                    (p - eta * (m * c1) / (Vector.SquareRoot(v * c2) + eps)).CopyTo(parameters[i..]);
+                }
+                break;
+            }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(settings), settings.Kind, "not a known optimizer kind");
+        }
+        return end;
+    }
+
+    /// <summary>The settings rounded to T once per call, and Adam's bias corrections.</summary>
+    private readonly record struct Constants<T>(T Eta, T Lambda, bool UseDecay, T Mu, T B1, T B2, T OneMinusB1, T OneMinusB2, T C1, T C2, T Eps)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static Constants<T> Of(OptimizerSettings s, long step, bool decay)
+        {
+            var lambda = T.CreateChecked(decay ? s.WeightDecay : 0.0);
+            // 1/(1 − β^t); Math.Pow with a long exponent converted to double is exact enough
+            // (t < 2^53) and β^t → 0, so the correction → 1 for long runs.
+            return new Constants<T>(T.CreateChecked(s.LearningRate), lambda, lambda != T.Zero, T.CreateChecked(s.Momentum),
+                T.CreateChecked(s.Beta1), T.CreateChecked(s.Beta2), T.CreateChecked(1.0 - s.Beta1), T.CreateChecked(1.0 - s.Beta2),
+                T.CreateChecked(1.0 / (1.0 - Math.Pow(s.Beta1, step))), T.CreateChecked(1.0 / (1.0 - Math.Pow(s.Beta2, step))),
+                T.CreateChecked(s.Epsilon));
         }
     }
 }

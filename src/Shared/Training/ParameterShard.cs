@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using ActorNet.Model;
 using ActorNet.Numerics;
 
@@ -109,12 +110,10 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
         var rows = _rows[0];
         for (var k = 1; k < parts; k++)
         {
-            var p = _parts[k]!;
-            for (var i = 0; i < sum.Length; i++) sum[i] += p[i];
+            TensorPrimitives.Add<T>(sum, _parts[k]!, sum); // element-wise, so the same sums as a scalar loop
             rows += _rows[k];
         }
-        var scale = T.One / T.CreateChecked(rows);
-        for (var i = 0; i < sum.Length; i++) sum[i] *= scale;
+        TensorPrimitives.Multiply(sum, T.One / T.CreateChecked(rows), sum);
 
         var next = (T[])Parameters.Clone();
         var w = Shape.WeightCount;
@@ -137,6 +136,7 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
     public string? FindNonFinite()
     {
         var p = Parameters;
+        if (TensorPrimitives.IsFiniteAll<T>(p)) return null; // the usual case, in vectors
         for (var i = 0; i < p.Length; i++)
             if (!T.IsFinite(p[i]))
                 return i < Shape.WeightCount
