@@ -35,6 +35,7 @@ builder.Services.AddAkka(NodeSettings.SystemName, akka => akka
 
 var app = builder.Build();
 RunsApi.Map(app);
+if (settings.ExitOnStdinClose) StdinWatch.OnEnd(app.Lifetime.StopApplication);
 app.Lifetime.ApplicationStarted.Register(() =>
     Log.Information("Coordinator up: cluster {Host}:{Port}, API {Urls}, database {Database}", settings.Host, settings.Port, string.Join(", ", app.Urls), database.Display));
 await app.RunAsync();

@@ -11,7 +11,8 @@ using Serilog;
 // A worker outlives its coordinator: when the coordinator leaves the cluster (it died and was
 // downed), or this node is downed, the worker starts a new actor system that joins the seed nodes
 // again, until the coordinator is back. Only SIGTERM or Ctrl+C (Akka's coordinated shutdown,
-// run by the CLR's exit hook) ends the process.
+// run by the CLR's exit hook) ends the process, or the end of its standard input when
+// ExitOnStdinClose is set.
 var configuration = new ConfigurationBuilder()
     .SetBasePath(AppContext.BaseDirectory)
     .AddJsonFile("appsettings.json", optional: true)
@@ -25,6 +26,8 @@ if (settings.SeedNodes.Length == 0)
     return 2;
 }
 Logging.Configure(new LogSettings { Role = "worker", File = settings.LogFile, Level = NodeSettings.ParseLevel(settings.LogLevel) });
+// Environment.Exit runs Akka's exit hook: the worker leaves the cluster as on SIGTERM.
+if (settings.ExitOnStdinClose) StdinWatch.OnEnd(() => Environment.Exit(0));
 var rejoinDelay = TimeSpan.FromSeconds(2);
 while (true)
 {

@@ -10,7 +10,9 @@ namespace ActorNet.Integration.Tests;
 /// One real ActorNet process (<c>dotnet X.dll ...</c>) in its own scratch folder, with its
 /// stdout and stderr kept (the last lines) and its log file known, so a failing test can say
 /// what the process was doing. Every process started is also remembered in a static list
-/// that is killed when the test host exits, so an aborted test run leaves no node behind.
+/// that is killed when the test host exits, so an aborted test run leaves no node behind; and
+/// each holds a pipe from this process on its standard input and stops when it closes
+/// (ExitOnStdinClose), which covers a test host killed with SIGKILL, whose exit handlers never run.
 /// </summary>
 internal sealed class NodeProcess : IDisposable
 {
@@ -59,6 +61,7 @@ internal sealed class NodeProcess : IDisposable
         var psi = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workDir,
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -69,6 +72,7 @@ internal sealed class NodeProcess : IDisposable
         psi.ArgumentList.Add(logFile);
         psi.Environment["NO_COLOR"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        psi.Environment["ACTORNET__EXITONSTDINCLOSE"] = "true";
         var process = new Process { StartInfo = psi };
         var node = new NodeProcess(name, workDir, logFile, process);
         process.OutputDataReceived += (_, e) => node.Keep("out", e.Data);
@@ -89,6 +93,10 @@ internal sealed class NodeProcess : IDisposable
             while (_output.Count > KeptLines) _output.Dequeue();
         }
     }
+
+    /// <summary>Closes this end of the pipe on the process's standard input, as the test host's
+    /// death would: the node stops by itself (ExitOnStdinClose).</summary>
+    public void CloseStandardInput() => _process.StandardInput.Close();
 
     /// <summary>SIGKILL on Linux: .NET's Process.Kill sends SIGKILL, the process gets no chance
     /// to leave the cluster gracefully — a crash, as far as the cluster can tell.</summary>

@@ -32,6 +32,12 @@ public sealed record NodeSettings
     /// <summary>The coordinator's database for run journals and checkpoints: a SQLite file or a
     /// connection string (see <see cref="Persistence.Database.Parse"/>). Default data/actornet.db.</summary>
     public string? Db { get; init; }
+    /// <summary>Stop the node (gracefully, as on SIGTERM) when its standard input reaches its end.
+    /// For a supervisor that starts the node with a pipe on its standard input (the integration
+    /// tests do): the node then never outlives it, even one killed with SIGKILL, whose end of the
+    /// pipe the kernel closes. Default false: a node started with stdin closed or on /dev/null
+    /// (a service, a container) must keep running.</summary>
+    public bool ExitOnStdinClose { get; init; }
 
     public const string SystemName = "actornet";
 
@@ -62,6 +68,7 @@ public sealed record NodeSettings
             MaximumFrameSize = long.TryParse(section["MaximumFrameSize"], out var frame) ? frame : settings.MaximumFrameSize,
             LogFile = section["LogFile"],
             Db = section["Db"],
+            ExitOnStdinClose = bool.TryParse(section["ExitOnStdinClose"], out var exit) && exit,
         };
     }
 
