@@ -254,8 +254,10 @@ public abstract class ActivationTests<T> where T : unmanaged, IFloatingPointIeee
         return dz[0];
     }
 
-    [Fact]
-    public void Relu_gives_bit_for_bit_its_definition_in_every_lane_nan_zeros_and_infinities_included()
+    [Theory]
+    [InlineData(Activation.Relu)]
+    [InlineData(Activation.LeakyRelu)]
+    public void The_relus_give_bit_for_bit_their_definition_in_every_lane_nan_zeros_and_infinities_included(Activation f)
     {
         // Long enough for many vector lanes, odd so that the scalar tail runs too.
         const int length = 1003;
@@ -270,12 +272,17 @@ public abstract class ActivationTests<T> where T : unmanaged, IFloatingPointIeee
         }
         var a = new T[length];
         var dz = new T[length];
-        Activations.Forward<T>(Activation.Relu, a, z, 1, length);
-        Activations.Backward<T>(Activation.Relu, dz, da, z, a, 1, length);
+        Activations.Forward<T>(f, a, z, 1, length);
+        Activations.Backward<T>(f, dz, da, z, a, 1, length);
+        // The definitions, one element at a time: NaN passes forward, −0 stays −0; the derivative
+        // at 0 and at NaN is the left side's (0, or the slope).
+        var slope = f == Activation.LeakyRelu ? T.CreateChecked(Activations.LeakyReluSlope) : T.Zero;
         for (var i = 0; i < length; i++)
         {
-            Assert.Equal(Bits(z[i] < T.Zero ? T.Zero : z[i]), Bits(a[i])); // NaN passes, −0 stays −0
-            Assert.Equal(Bits(z[i] > T.Zero ? da[i] : T.Zero), Bits(dz[i])); // ReLU'(0) = 0, ReLU'(NaN) = 0
+            var forward = f == Activation.Relu ? (z[i] < T.Zero ? T.Zero : z[i]) : (z[i] < T.Zero ? slope * z[i] : z[i]);
+            var backward = f == Activation.Relu ? (z[i] > T.Zero ? da[i] : T.Zero) : (z[i] > T.Zero ? da[i] : slope * da[i]);
+            Assert.Equal(Bits(forward), Bits(a[i]));
+            Assert.Equal(Bits(backward), Bits(dz[i]));
         }
     }
 
