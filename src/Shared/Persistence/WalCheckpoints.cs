@@ -69,9 +69,11 @@ public sealed class WalCheckpoints : IExtension, IDisposable
             using var reader = command.ExecuteReader();
             if (reader.Read()) FramesCopied += reader.GetInt64(2);
         }
-        catch (SqliteException e)
+        catch (Exception e)
         {
-            // The next tick tries again; the log keeps every commit meanwhile.
+            // Housekeeping must never take the node down (this runs on a timer thread, where an
+            // exception would end the process): the log keeps every commit meanwhile, and the
+            // next tick tries again on a new connection.
             Log.Warning("Background WAL checkpoint of {Database} failed: {Message}", new SqliteConnectionStringBuilder(_connectionString).DataSource, e.Message);
             _connection?.Dispose();
             _connection = null;

@@ -50,6 +50,31 @@ public sealed class WalCheckpointsTests
         SqliteConnection.ClearAllPools();
     }
 
+    [Fact]
+    public async Task A_copy_that_fails_is_logged_and_tried_again_never_thrown()
+    {
+        // A database that cannot be opened (its folder is gone): the node must keep running.
+        var missing = Path.Combine(Path.GetTempPath(), "actornet-missing-" + Guid.NewGuid().ToString("N"), "actornet.db");
+        var config = ConfigurationFactory.ParseString($$"""
+            akka.extensions = ["{{typeof(WalCheckpointsProvider).FullName}}, {{typeof(WalCheckpointsProvider).Assembly.GetName().Name}}"]
+            {{WalCheckpoints.ConnectionStringPath}} = "Data Source={{missing}}"
+            {{WalCheckpoints.IntervalPath}} = 1h
+            """);
+        var system = ActorSystem.Create("wal-missing-" + Guid.NewGuid().ToString("N")[..8], config);
+        try
+        {
+            var checkpoints = WalCheckpoints.Get(system);
+            checkpoints.Checkpoint();
+            checkpoints.Checkpoint();
+            Assert.Equal(0, checkpoints.FramesCopied);
+            Assert.False(File.Exists(missing)); // never created
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
     /// <summary>The database file without its log, as someone copying only that file gets it.</summary>
     private static string CopyOfFileAlone(string file)
     {
