@@ -48,12 +48,14 @@ public sealed class WalCheckpoints : IExtension, IDisposable
         system.RegisterOnTermination(Dispose);
     }
 
+    /// <summary>Time between two copies (<see cref="IntervalPath"/>).</summary>
     public TimeSpan Interval { get; }
 
     /// <summary>The extension of <paramref name="system"/> (loaded by the configuration on SQLite).</summary>
     public static WalCheckpoints Get(ActorSystem system) => system.WithExtension<WalCheckpoints, WalCheckpointsProvider>();
 
-    /// <summary>Log frames copied into the database file so far (for tests).</summary>
+    /// <summary>The sum of the counts of checkpointed log frames that each copy reported (for
+    /// tests: SQLite counts since the log last started over, so a frame may be counted twice).</summary>
     public long FramesCopied { get; private set; }
 
     /// <summary>Copies what the log holds now; returns at once when another copy is running.</summary>
