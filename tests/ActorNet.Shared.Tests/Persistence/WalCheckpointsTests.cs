@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Persistence;
+using LinqToDB.Data;
 using Microsoft.Data.Sqlite;
 using Xunit;
 
@@ -48,6 +49,17 @@ public sealed class WalCheckpointsTests
         }
         Assert.Equal(21, StoredSnapshots(CopyOfFileAlone(db.Database.File!))); // the last copy, at termination
         SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public void Persistence_connections_wait_for_a_busy_database_in_SQLite_and_leave_log_copies_to_the_background()
+    {
+        using var db = TestDatabase.Sqlite();
+        db.Database.PrepareForWriting();
+        // A connection as Akka.Persistence.Sql opens it, with the options of the setup the actor systems get.
+        using var connection = new DataConnection(db.Database.ToDataOptions());
+        Assert.Equal(30_000, connection.Execute<long>("PRAGMA busy_timeout")); // not Microsoft.Data.Sqlite's 150 ms sleeps
+        Assert.Equal(0, connection.Execute<long>("PRAGMA wal_autocheckpoint"));
     }
 
     [Fact]
