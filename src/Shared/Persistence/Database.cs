@@ -106,16 +106,11 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
     internal DataOptions ToDataOptions()
     {
         var options = new DataOptions().UseConnectionString(ProviderNameOf(Provider), ConnectionString);
-        if (Provider == DatabaseProvider.Sqlite)
-            options = options.UseAfterConnectionOpened(
-                connection => Execute(connection, SqliteConnectionPragmas),
-                async (connection, cancel) =>
-                {
-                    await using var command = connection.CreateCommand();
-                    command.CommandText = SqliteConnectionPragmas;
-                    await command.ExecuteScalarAsync(cancel);
-                });
-        return options;
+        // linq2db runs this after asynchronous opens too (no asynchronous variant given); the
+        // pragmas only set connection state, so running them synchronously waits for nothing.
+        return Provider == DatabaseProvider.Sqlite
+            ? options.UseAfterConnectionOpened(connection => Execute(connection, SqliteConnectionPragmas))
+            : options;
     }
 
     /// <summary>Run on every connection Akka.Persistence.Sql opens to SQLite (see <see cref="ToAkkaSetup"/>);

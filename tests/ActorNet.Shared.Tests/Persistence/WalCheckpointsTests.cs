@@ -67,11 +67,7 @@ public sealed class WalCheckpointsTests
     {
         // A database that cannot be opened (its folder is gone): the node must keep running.
         var missing = Path.Combine(Path.GetTempPath(), "actornet-missing-" + Guid.NewGuid().ToString("N"), "actornet.db");
-        var config = ConfigurationFactory.ParseString($$"""
-            akka.extensions = ["{{typeof(WalCheckpointsProvider).FullName}}, {{typeof(WalCheckpointsProvider).Assembly.GetName().Name}}"]
-            {{WalCheckpoints.ConnectionStringPath}} = "Data Source={{missing}}"
-            {{WalCheckpoints.IntervalPath}} = 1h
-            """);
+        var config = ConfigurationFactory.ParseString($"{WalCheckpoints.IntervalPath} = 1h").WithFallback(Database.Parse(missing).ToAkkaConfig());
         var system = ActorSystem.Create("wal-missing-" + Guid.NewGuid().ToString("N")[..8], config);
         try
         {
