@@ -13,16 +13,31 @@ public static class Inference
     public static T[] Forward<T>(ModelLayout layout, IReadOnlyList<T[]> parameters, T[] x, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var a = x;
+        var a = LayerBuffers<T>(layout, rows);
+        ForwardInto(layout, parameters, x, rows, LayerBuffers<T>(layout, rows), a);
+        return a[^1];
+    }
+
+    /// <summary>One array per layer of (rows, that layer's outputs).</summary>
+    private static T[][] LayerBuffers<T>(ModelLayout layout, int rows) => layout.Layers.Select(s => new T[rows * s.Outputs]).ToArray();
+
+    /// <summary>The forward pass into buffers the caller keeps: x: (rows, Inputs); z[l], a[l]: at
+    /// least (rows, outputs of layer l), its pre-activations and outputs. Returns the model's
+    /// outputs, (rows, Outputs), the start of a[^1].</summary>
+    private static ReadOnlySpan<T> ForwardInto<T>(ModelLayout layout, IReadOnlyList<T[]> parameters, ReadOnlySpan<T> x, int rows, T[][] z, T[][] a)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var input = x;
         for (var l = 0; l < layout.Layers.Count; l++)
         {
             var s = layout.Layers[l];
-            var z = new T[rows * s.Outputs];
-            Dense.Forward<T>(z, a, s.Weights(parameters[l]), s.Biases(parameters[l]), rows, s.Inputs, s.Outputs);
-            a = new T[z.Length];
-            Activations.Forward<T>(s.Activation, a, z, rows, s.Outputs);
+            var pre = z[l].AsSpan(0, rows * s.Outputs);
+            Dense.Forward<T>(pre, input, s.Weights(parameters[l]), s.Biases(parameters[l]), rows, s.Inputs, s.Outputs);
+            var output = a[l].AsSpan(0, rows * s.Outputs);
+            Activations.Forward<T>(s.Activation, output, pre, rows, s.Outputs);
+            input = output;
         }
-        return a;
+        return input;
     }
 
     /// <summary>Mean loss per sample and accuracy over a whole data set, in chunks of
@@ -72,8 +87,8 @@ public static class Inference
             _labels = labels ? new int[rows] : [];
             _x = new T[rows * layout.Inputs];
             _targets = new T[rows * layout.Outputs];
-            _z = layout.Layers.Select(s => new T[rows * s.Outputs]).ToArray();
-            _a = layout.Layers.Select(s => new T[rows * s.Outputs]).ToArray();
+            _z = LayerBuffers<T>(layout, rows);
+            _a = LayerBuffers<T>(layout, rows);
         }
 
         /// <summary>(sum of the losses, number correct) of rows [start, start + rows).</summary>
@@ -85,16 +100,7 @@ public static class Inference
             var targets = _targets.AsSpan(0, rows * layout.Outputs);
             var labels = data.Labels is null ? null : _labels; // CountCorrect reads its first rows
             Batches.GatherInto<T>(data, indices, layout.Outputs, x, targets, labels is null ? [] : labels.AsSpan(0, rows));
-            ReadOnlySpan<T> a = x;
-            for (var l = 0; l < layout.Layers.Count; l++)
-            {
-                var s = layout.Layers[l];
-                var z = _z[l].AsSpan(0, rows * s.Outputs);
-                Dense.Forward<T>(z, a, s.Weights(parameters[l]), s.Biases(parameters[l]), rows, s.Inputs, s.Outputs);
-                var output = _a[l].AsSpan(0, rows * s.Outputs);
-                Activations.Forward<T>(s.Activation, output, z, rows, s.Outputs);
-                a = output;
-            }
+            var a = ForwardInto(layout, parameters, x, rows, _z, _a);
             return (Losses.Sum<T>(loss, a, targets, rows, layout.Outputs), Scoring.CountCorrect<T>(a, targets, labels, rows, layout.Outputs));
         }
     }
