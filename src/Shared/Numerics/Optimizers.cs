@@ -115,19 +115,24 @@ public static class Optimizers
         SpanChecks.Length(second.Length, slots >= 2 ? p : 0, nameof(second),
             slots >= 2 ? "one second-state slot per parameter" : "an optimizer without second state (pass an empty span)");
 
-        var start = Vector<T>.IsSupported && Vector.IsHardwareAccelerated ? ApplyVectors(settings, parameters, gradients, first, second, step, decay) : 0;
-        ApplyScalar(settings, parameters[start..], gradients[start..], first.IsEmpty ? first : first[start..], second.IsEmpty ? second : second[start..], step, decay);
+        var c = Constants<T>.Of(settings, step, decay);
+        var start = Vector<T>.IsSupported && Vector.IsHardwareAccelerated ? Vectors(c, parameters, gradients, first, second) : 0;
+        Scalar(c, parameters[start..], gradients[start..], first.IsEmpty ? first : first[start..], second.IsEmpty ? second : second[start..]);
     }
 
-    /// <summary>The rules of <see cref="Apply{T}"/>, one element at a time: the definition, and
-    /// what runs on the elements after the last whole vector. Arguments already checked.</summary>
+    /// <summary>The rules of <see cref="Apply{T}"/>, one element at a time, on their own: the
+    /// definition the vector loops are tested and benchmarked against. Arguments already checked.</summary>
     internal static void ApplyScalar<T>(OptimizerSettings settings, Span<T> parameters, ReadOnlySpan<T> gradients,
                                         Span<T> first, Span<T> second, long step, bool decay)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Scalar(Constants<T>.Of(settings, step, decay), parameters, gradients, first, second);
+
+    /// <summary>The definition, and what runs on the elements after the last whole vector.</summary>
+    private static void Scalar<T>(in Constants<T> c, Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> first, Span<T> second)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var p = parameters.Length;
-        var c = Constants<T>.Of(settings, step, decay);
-        switch (settings.Kind)
+        switch (c.Kind)
         {
             case OptimizerKind.Sgd:
                 for (var i = 0; i < p; i++)
@@ -145,7 +150,7 @@ public static class Optimizers
                     var g = c.UseDecay ? gradients[i] + c.Lambda * parameters[i] : gradients[i];
                     var v = c.Mu * velocity[i] + g;
                     velocity[i] = v;
-                    parameters[i] -= settings.Nesterov ? c.Eta * (g + c.Mu * v) : c.Eta * v;
+                    parameters[i] -= c.Nesterov ? c.Eta * (g + c.Mu * v) : c.Eta * v;
                 }
                 break;
             }
@@ -167,25 +172,23 @@ public static class Optimizers
             }
 
             default:
-                throw new ArgumentOutOfRangeException(nameof(settings), settings.Kind, "not a known optimizer kind");
+                throw new ArgumentOutOfRangeException(nameof(c), c.Kind, "not a known optimizer kind");
         }
     }
 
     /// <summary>
-    /// <see cref="ApplyScalar{T}"/> on whole vectors of T, the same operations in the same order
+    /// <see cref="Scalar{T}"/> on whole vectors of T, the same operations in the same order
     /// (IEEE add, multiply, divide and square root round each lane as the scalar ones do, and .NET
     /// fuses no multiply-add unasked), so the result is the same bit for bit
     /// (<c>OptimizerTests</c> checks it). Returns how many leading elements it updated.
     /// </summary>
-    private static int ApplyVectors<T>(OptimizerSettings settings, Span<T> parameters, ReadOnlySpan<T> gradients,
-                                       Span<T> first, Span<T> second, long step, bool decay)
+    private static int Vectors<T>(in Constants<T> c, Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> first, Span<T> second)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var w = Vector<T>.Count;
         var end = parameters.Length - parameters.Length % w;
-        var c = Constants<T>.Of(settings, step, decay);
         Vector<T> eta = new(c.Eta), lambda = new(c.Lambda);
-        switch (settings.Kind)
+        switch (c.Kind)
         {
             case OptimizerKind.Sgd:
                 for (var i = 0; i < end; i += w)
@@ -207,7 +210,7 @@ public static class Optimizers
                     if (c.UseDecay) g += lambda * p;
                     var v = mu * new Vector<T>(first[i..]) + g;
                     v.CopyTo(first[i..]);
-                    (p - (settings.Nesterov ? eta * (g + mu * v) : eta * v)).CopyTo(parameters[i..]);
+                    (p - (c.Nesterov ? eta * (g + mu * v) : eta * v)).CopyTo(parameters[i..]);
                 }
                 break;
             }
@@ -231,13 +234,14 @@ public static class Optimizers
             }
 
             default:
-                throw new ArgumentOutOfRangeException(nameof(settings), settings.Kind, "not a known optimizer kind");
+                throw new ArgumentOutOfRangeException(nameof(c), c.Kind, "not a known optimizer kind");
         }
         return end;
     }
 
-    /// <summary>The settings rounded to T once per call, and Adam's bias corrections.</summary>
-    private readonly record struct Constants<T>(T Eta, T Lambda, bool UseDecay, T Mu, T B1, T B2, T OneMinusB1, T OneMinusB2, T C1, T C2, T Eps)
+    /// <summary>The rule, the settings rounded to T, and Adam's bias corrections: worked out once per call.</summary>
+    private readonly record struct Constants<T>(OptimizerKind Kind, bool Nesterov, T Eta, T Lambda, bool UseDecay, T Mu,
+                                               T B1, T B2, T OneMinusB1, T OneMinusB2, T C1, T C2, T Eps)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         public static Constants<T> Of(OptimizerSettings s, long step, bool decay)
@@ -245,7 +249,7 @@ public static class Optimizers
             var lambda = T.CreateChecked(decay ? s.WeightDecay : 0.0);
             // 1/(1 − β^t); Math.Pow with a long exponent converted to double is exact enough
             // (t < 2^53) and β^t → 0, so the correction → 1 for long runs.
-            return new Constants<T>(T.CreateChecked(s.LearningRate), lambda, lambda != T.Zero, T.CreateChecked(s.Momentum),
+            return new Constants<T>(s.Kind, s.Nesterov, T.CreateChecked(s.LearningRate), lambda, lambda != T.Zero, T.CreateChecked(s.Momentum),
                 T.CreateChecked(s.Beta1), T.CreateChecked(s.Beta2), T.CreateChecked(1.0 - s.Beta1), T.CreateChecked(1.0 - s.Beta2),
                 T.CreateChecked(1.0 / (1.0 - Math.Pow(s.Beta1, step))), T.CreateChecked(1.0 / (1.0 - Math.Pow(s.Beta2, step))),
                 T.CreateChecked(s.Epsilon));
