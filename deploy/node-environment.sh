@@ -1,6 +1,7 @@
 # The environment every ActorNet node process should start with: settings the .NET runtime and
 # glibc read only from the environment, at process start. Sourced by deploy/start-local-cluster.sh
-# and bench/cluster-throughput.sh; deploy/Dockerfile sets the same values. A value already in the
+# and bench/cluster-throughput.sh; deploy/Dockerfile and the launch settings of `dotnet run`
+# (src/Coordinator/Properties/launchSettings.json, src/Worker/...) set the same values. A value already in the
 # environment is kept (DOTNET_GCgen0size=0 gives the runtime's default).
 # - DOTNET_GCgen0size: a 64 MiB generation-0 budget for the short-lived arrays of each training
 #   step (Directory.Build.targets says why).
