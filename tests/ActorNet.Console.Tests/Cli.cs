@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using ActorNet.Tests;
 
 namespace ActorNet.Cli.Tests;
 
@@ -11,15 +12,7 @@ internal sealed class Cli : IDisposable
 
     public string WorkDir { get; } = Path.Combine(Path.GetTempPath(), "actornet-cli-" + Guid.NewGuid().ToString("N"));
 
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = AppContext.BaseDirectory;
-            while (dir is not null && !File.Exists(Path.Combine(dir, "ActorNet.sln"))) dir = Path.GetDirectoryName(dir);
-            return dir ?? throw new InvalidOperationException("ActorNet.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string RepoRoot => RepoFiles.Root;
 
     public static string Example(string name) => Path.Combine(RepoRoot, "examples", name);
 

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ActorNet.Tests;
+using Xunit;
+
+namespace ActorNet.Integration.Tests;
+
+/// <summary>
+/// The runtime and glibc read the node environment (generation-0 budget, huge pages for SQLite's
+/// copies) only from the environment, so it is written down in several places: the script the
+/// cluster scripts source, the container image, and the launch settings of <c>dotnet run</c>.
+/// A node must get the same environment whichever way it is started.
+/// </summary>
+public sealed class NodeEnvironmentTests
+{
+    [Fact]
+    public void Every_way_of_starting_a_node_gives_it_the_environment_of_the_script()
+    {
+        // deploy/node-environment.sh: one "export NAME=${NAME:-VALUE}" line per variable.
+        var script = RepoFiles.PathOf("deploy", "node-environment.sh");
+        var expected = Regex.Matches(File.ReadAllText(script), @"^export (\w+)=\$\{\1:-([^}]*)\}$", RegexOptions.Multiline)
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        Assert.Equal(["DOTNET_GCgen0size", "GLIBC_TUNABLES"], expected.Keys.Order());
+
+        foreach (var project in new[] { "Coordinator", "Worker" })
+        {
+            var file = RepoFiles.PathOf("src", project, "Properties", "launchSettings.json");
+            using var settings = JsonDocument.Parse(File.ReadAllText(file));
+            var profile = Assert.Single(settings.RootElement.GetProperty("profiles").EnumerateObject()).Value;
+            var variables = profile.GetProperty("environmentVariables").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            Assert.Equal($"{file}: {Describe(expected)}", $"{file}: {Describe(variables)}");
+        }
+
+        var dockerfile = RepoFiles.PathOf("deploy", "Dockerfile");
+        var image = File.ReadAllText(dockerfile);
+        foreach (var (name, value) in expected)
+            Assert.True(Regex.IsMatch(image, $@"\b{name}={Regex.Escape(value)}(\s|$)"), $"{dockerfile} does not set {name}={value}");
+    }
+
+    private static string Describe(Dictionary<string, string> variables) =>
+        string.Join(" ", variables.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key}={v.Value}"));
+}
