@@ -6,7 +6,8 @@
 # replica lived, against the model's parameter bytes), CPU time per step (all processes
 # together: where it nears cores × wall time, the machine, not the protocol, sets the pace),
 # and the speed of 2 workers against 1.
-#   bench/cluster-throughput.sh [train-samples] [epochs] [repeats]
+#   bench/cluster-throughput.sh [train-samples] [epochs] [repeats]     (defaults 30000 6 1)
+# Six epochs, so that CPU time is read over several polls even when an epoch takes a second.
 # BATCHES="1024" chooses the global batch sizes (default "256 1024").
 # With repeats > 1 the 1- and 2-worker runs of each batch size follow each other, repeats
 # times, and each pair gives one ratio: on a shared, noisy machine compare runs side by side,
@@ -18,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . deploy/node-environment.sh
 samples=${1:-30000}
-epochs=${2:-3}
+epochs=${2:-6}
 repeats=${3:-1}
 data=/usr/share/datasets/fashion-mnist
 [ -d "$data" ] || { echo "needs $data: apt-get install dataset-fashion-mnist" >&2; exit 2; }
