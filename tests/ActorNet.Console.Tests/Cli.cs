@@ -12,9 +12,7 @@ internal sealed class Cli : IDisposable
 
     public string WorkDir { get; } = Path.Combine(Path.GetTempPath(), "actornet-cli-" + Guid.NewGuid().ToString("N"));
 
-    public static string RepoRoot => RepoFiles.Root;
-
-    public static string Example(string name) => Path.Combine(RepoRoot, "examples", name);
+    public static string Example(string name) => RepoFiles.PathOf("examples", name);
 
     public string PathIn(string name) => Path.Combine(WorkDir, name);
 

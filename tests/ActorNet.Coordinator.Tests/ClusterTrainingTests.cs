@@ -1,5 +1,6 @@
 using ActorNet.Coordinator.Actors;
 using ActorNet.Coordinator.Runs;
+using ActorNet.Tests;
 using Akka.Actor;
 using Xunit;
 
@@ -7,12 +8,7 @@ namespace ActorNet.Coordinator.Tests;
 
 public sealed class ClusterTrainingTests
 {
-    private static string Example(string name)
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "ActorNet.sln"))) dir = Path.GetDirectoryName(dir);
-        return File.ReadAllText(Path.Combine(dir!, "examples", name));
-    }
+    private static string Example(string name) => File.ReadAllText(RepoFiles.PathOf("examples", name));
 
     [Fact]
     public async Task Two_worker_nodes_train_the_circles_over_the_wire()

@@ -6,6 +6,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ActorNet.Tests;
 
 namespace ActorNet.Integration.Tests;
 
@@ -214,19 +215,9 @@ internal sealed class Cluster : IAsyncDisposable
     /// <summary>examples/NAME with top-level fields replaced (e.g. epochs).</summary>
     public static string Spec(string example, Action<JsonObject>? change = null)
     {
-        var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoRoot, "examples", example)))!.AsObject();
+        var spec = JsonNode.Parse(File.ReadAllText(RepoFiles.PathOf("examples", example)))!.AsObject();
         change?.Invoke(spec);
         return spec.ToJsonString();
-    }
-
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = AppContext.BaseDirectory;
-            while (dir is not null && !File.Exists(Path.Combine(dir, "ActorNet.sln"))) dir = Path.GetDirectoryName(dir);
-            return dir ?? throw new InvalidOperationException("ActorNet.sln not found above " + AppContext.BaseDirectory);
-        }
     }
 
     /// <summary>src/PROJECT/bin/CONFIG/net10.0/ASSEMBLY.dll, CONFIG being the one this test
@@ -234,7 +225,7 @@ internal sealed class Cluster : IAsyncDisposable
     private static string BuiltDll(string project, string assembly)
     {
         var own = typeof(Cluster).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration;
-        var bin = Path.Combine(RepoRoot, "src", project, "bin");
+        var bin = RepoFiles.PathOf("src", project, "bin");
         var preferred = own is null ? null : Path.Combine(bin, own, "net10.0", assembly + ".dll");
         if (preferred is not null && File.Exists(preferred)) return preferred;
         var any = Directory.Exists(bin)

@@ -95,7 +95,7 @@ public sealed class RunSpecReaderTests
     [InlineData("fashion-mnist.json")]
     public void The_shipped_examples_are_valid(string file)
     {
-        var path = Path.Combine(RepoRoot(), "examples", file);
+        var path = RepoFiles.PathOf("examples", file);
         var spec = RunSpecReader.Load(path);
         Assert.NotEmpty(spec.Layers);
     }
@@ -107,19 +107,12 @@ public sealed class RunSpecReaderTests
     public void A_spec_written_as_json_reads_back_the_same(string file)
     {
         // Workers get the spec as the JSON RunSpecWriter makes of it.
-        var spec = RunSpecReader.Load(Path.Combine(RepoRoot(), "examples", file));
+        var spec = RunSpecReader.Load(RepoFiles.PathOf("examples", file));
         var json = RunSpecWriter.ToJson(spec);
         var again = RunSpecReader.Parse(json, "written", spec.Name);
         Assert.Equal(json, RunSpecWriter.ToJson(again));
         Assert.Equal((spec.Seed, spec.Loss, spec.Optimizer, spec.BatchSize, spec.Epochs, spec.TrainBiases, spec.Precision),
             (again.Seed, again.Loss, again.Optimizer, again.BatchSize, again.Epochs, again.TrainBiases, again.Precision));
         Assert.Equal(spec.Layers.Select(l => (l.Size, l.Activation, l.Groups)), again.Layers.Select(l => (l.Size, l.Activation, l.Groups)));
-    }
-
-    internal static string RepoRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "ActorNet.sln"))) dir = Path.GetDirectoryName(dir);
-        return dir ?? throw new InvalidOperationException("ActorNet.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -1,5 +1,4 @@
 using ActorNet.Model;
-using ActorNet.Tests.Model;
 using Xunit;
 
 namespace ActorNet.Tests.Training;
@@ -12,7 +11,7 @@ public sealed class AsynchronousTrainingTests : Akka.TestKit.Xunit2.TestKit
     [InlineData(3, 2)]
     public async Task Converges_on_the_circles(int workers, int maxStaleness)
     {
-        var spec = RunSpecReader.Load(Path.Combine(RunSpecReaderTests.RepoRoot(), "examples", "circles.json")) with
+        var spec = RunSpecReader.Load(RepoFiles.PathOf("examples", "circles.json")) with
         {
             Sync = new SyncSpec { Mode = SyncMode.Asynchronous, MaxStaleness = maxStaleness },
         };
