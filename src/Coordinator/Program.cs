@@ -11,9 +11,17 @@ using Serilog;
 // Settings: appsettings.json, ACTORNET__* variables, command line (--host, --port, --urls, …).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddCommandLine(args, NodeSettings.Switches.ToDictionary());
-var settings = NodeSettings.From(builder.Configuration, defaultPort: 4053);
-if (settings.SeedNodes.Length == 0)
-    settings = settings with { SeedNodes = [$"akka.tcp://{NodeSettings.SystemName}@{settings.PublicHost ?? settings.Host}:{settings.Port}"] };
+NodeSettings settings;
+try
+{
+    settings = NodeSettings.From(builder.Configuration, defaultPort: 4053);
+    CheckUrls(builder.Configuration);
+}
+catch (NodeSettingsException e)
+{
+    foreach (var line in e.Message.Split(Environment.NewLine)) Console.Error.WriteLine($"coordinator: {line}");
+    return 2;
+}
 Logging.Configure(new LogSettings { Role = "coordinator", File = settings.LogFile, Level = NodeSettings.ParseLevel(settings.LogLevel) });
 // Runs are journaled and checkpointed here; a bad database stops the coordinator before it joins anything.
 Database database;
@@ -31,12 +39,41 @@ builder.Host.UseSerilog();
 builder.Services.AddAkka(NodeSettings.SystemName, akka => akka
     .AddHocon(database.ToAkkaConfig().WithFallback(settings.ToAkkaConfig("coordinator")), HoconAddMode.Prepend)
     .AddSetup(database.ToAkkaSetup())
-    .WithActors((system, registry) => registry.Register<RunManagerActor>(system.ActorOf(RunManagerActor.Props(RunStorage.Sql), "runs"))));
+    .WithActors((system, registry) =>
+    {
+        registry.Register<RunManagerActor>(system.ActorOf(RunManagerActor.Props(RunStorage.Sql), "runs"));
+        // No seed nodes given: the coordinator forms the cluster by joining itself, at the address
+        // it has bound (with port 0, the port the system picked).
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        if (settings.SeedNodes.Length == 0) cluster.Join(cluster.SelfAddress);
+    }));
 
 var app = builder.Build();
 RunsApi.Map(app);
 if (settings.ExitOnStdinClose) StdinWatch.OnEnd(app.Lifetime.StopApplication);
 app.Lifetime.ApplicationStarted.Register(() =>
-    Log.Information("Coordinator up: cluster {Host}:{Port}, API {Urls}, database {Database}", settings.Host, settings.Port, string.Join(", ", app.Urls), database.Display));
-await app.RunAsync();
+    Log.Information("Coordinator up: cluster {Address}, API {Urls}, database {Database}",
+        Akka.Cluster.Cluster.Get(app.Services.GetRequiredService<Akka.Actor.ActorSystem>()).SelfAddress, string.Join(", ", app.Urls), database.Display));
+// A port already taken, a host name that does not resolve: one line, the details in the log file.
+if (await NodeStartup.RunAsync("coordinator", () => app.StartAsync()) is { } failed) return failed;
+await app.WaitForShutdownAsync();
 return 0;
+
+// Urls (--urls, ASPNETCORE_URLS): each of its addresses, separated by ';', must be a URL Kestrel can bind.
+static void CheckUrls(IConfiguration configuration)
+{
+    var urls = configuration["urls"];
+    if (urls is null) return;
+    foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        try
+        {
+            Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
+        }
+        catch (FormatException)
+        {
+            var source = SettingSource.Describe(configuration, "urls");
+            throw new NodeSettingsException($"Urls = \"{urls}\"{(source is null ? "" : ", from " + source)}: expected URLs like http://127.0.0.1:5080, separated by ';'");
+        }
+    }
+}

@@ -19,7 +19,16 @@ var configuration = new ConfigurationBuilder()
     .AddEnvironmentVariables()
     .AddCommandLine(args, NodeSettings.Switches.ToDictionary())
     .Build();
-var settings = NodeSettings.From(configuration, defaultPort: 0);
+NodeSettings settings;
+try
+{
+    settings = NodeSettings.From(configuration, defaultPort: 0);
+}
+catch (NodeSettingsException e)
+{
+    foreach (var line in e.Message.Split(Environment.NewLine)) Console.Error.WriteLine($"worker: {line}");
+    return 2;
+}
 if (settings.SeedNodes.Length == 0)
 {
     Console.Error.WriteLine("worker: no seed node given (ActorNet:SeedNodes, ACTORNET__SEEDNODES__0 or --seed akka.tcp://actornet@HOST:PORT)");
@@ -31,7 +40,14 @@ if (settings.ExitOnStdinClose) StdinWatch.OnEnd(() => Environment.Exit(0));
 var rejoinDelay = TimeSpan.FromSeconds(2);
 while (true)
 {
-    var system = ActorSystem.Create(NodeSettings.SystemName, settings.ToAkkaConfig("worker"));
+    // A port already taken, a host name that does not resolve: one line, the details in the log file.
+    ActorSystem system = null!;
+    if (await NodeStartup.RunAsync("worker", () =>
+        {
+            system = ActorSystem.Create(NodeSettings.SystemName, settings.ToAkkaConfig("worker"));
+            return Task.CompletedTask;
+        }) is { } failed)
+        return failed;
     system.ActorOf(WorkerActor.Props(), "worker");
     system.ActorOf(CoordinatorWatchActor.Props(), "coordinator-watch");
     await system.WhenTerminated;

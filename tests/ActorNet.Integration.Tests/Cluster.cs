@@ -222,7 +222,8 @@ internal sealed class Cluster : IAsyncDisposable
 
     /// <summary>src/PROJECT/bin/CONFIG/net10.0/ASSEMBLY.dll, CONFIG being the one this test
     /// assembly was built in (the project references built it too), else whichever exists, newest first.</summary>
-    private static string BuiltDll(string project, string assembly)
+    /// <summary>The built X.dll of src/<paramref name="project"/>, of this test build's configuration when there is one.</summary>
+    public static string BuiltDll(string project, string assembly)
     {
         var own = typeof(Cluster).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration;
         var bin = RepoFiles.PathOf("src", project, "bin");

@@ -51,9 +51,19 @@ internal sealed class NodeProcess : IDisposable
         lock (_output) return (_process.ExitCode, _output.Where(l => l.StartsWith("[err] ", StringComparison.Ordinal)).Select(l => l[6..]).ToArray());
     }
 
+    /// <summary>The lines the process wrote on stdout so far (the last <see cref="KeptLines"/> of both streams are kept).</summary>
+    public string[] OutputLines()
+    {
+        lock (_output) return _output.Where(l => l.StartsWith("[out] ", StringComparison.Ordinal)).Select(l => l[6..]).ToArray();
+    }
+
     /// <summary>Starts <c>dotnet <paramref name="dll"/> args… --log-file WORKDIR/NAME.log</c> in a new
     /// folder under <paramref name="root"/>.</summary>
-    public static NodeProcess Start(string name, string dll, string root, params string[] args)
+    public static NodeProcess Start(string name, string dll, string root, params string[] args) =>
+        Start(name, dll, root, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Start(string, string, string, string[])"/>, with these environment variables as well.</summary>
+    public static NodeProcess Start(string name, string dll, string root, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var workDir = Path.Combine(root, name);
         Directory.CreateDirectory(workDir);
@@ -73,6 +83,7 @@ internal sealed class NodeProcess : IDisposable
         psi.Environment["NO_COLOR"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
         psi.Environment["ACTORNET__EXITONSTDINCLOSE"] = "true";
+        foreach (var (key, value) in environment) psi.Environment[key] = value;
         var process = new Process { StartInfo = psi };
         var node = new NodeProcess(name, workDir, logFile, process);
         process.OutputDataReceived += (_, e) => node.Keep("out", e.Data);
@@ -127,6 +138,9 @@ internal sealed class NodeProcess : IDisposable
 
     /// <summary>Whether a rendered log line ("time level message") contains <paramref name="text"/>.</summary>
     public bool LogContains(string text) => ReadLog().Select(Render).Any(l => l?.Contains(text, StringComparison.Ordinal) == true);
+
+    /// <summary>The log so far, rendered as in <see cref="Describe"/>, one event per line.</summary>
+    public string LogText() => string.Join('\n', ReadLog().Select(Render).Where(l => l is not null));
 
     private string[] ReadLog()
     {

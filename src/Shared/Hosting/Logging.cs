@@ -31,7 +31,18 @@ public static class Logging
             .Enrich.WithProperty("Role", settings.Role)
             .Enrich.WithProperty("Pid", Environment.ProcessId)
             .WriteTo.File(new CompactJsonFormatter(), settings.FilePath)
-            .WriteTo.Console(restrictedToMinimumLevel: settings.ConsoleLevel, standardErrorFromLevel: LogEventLevel.Verbose)
+            // Until a node is up, the console shows each event as one line, without its exception,
+            // and leaves out the reports of a failed start: the node prints that as one line itself
+            // (NodeStartup). The file has every exception whole.
+            .WriteTo.Logger(console => console
+                .Filter.ByIncludingOnly(e => !NodeStartup.Starting || !NodeStartup.IsReport(e))
+                .WriteTo.Logger(brief => brief
+                    .Filter.ByIncludingOnly(_ => NodeStartup.Starting)
+                    .WriteTo.Console(restrictedToMinimumLevel: settings.ConsoleLevel, standardErrorFromLevel: LogEventLevel.Verbose,
+                        outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}"))
+                .WriteTo.Logger(full => full
+                    .Filter.ByExcluding(_ => NodeStartup.Starting)
+                    .WriteTo.Console(restrictedToMinimumLevel: settings.ConsoleLevel, standardErrorFromLevel: LogEventLevel.Verbose)))
             .CreateLogger();
         Log.Logger = logger;
         return logger;

@@ -1,5 +1,7 @@
+using System.Globalization;
 using Akka.Configuration;
 using Microsoft.Extensions.Configuration;
+using Serilog.Events;
 
 namespace ActorNet.Hosting;
 
@@ -19,10 +21,11 @@ public sealed record NodeSettings
     /// Host, or, when Host is 0.0.0.0 (all interfaces, as in a container), this machine's first
     /// non-loopback IPv4 address.</summary>
     public string? PublicHost { get; init; }
-    /// <summary>Cluster seed nodes, e.g. akka.tcp://actornet@coordinator:4053. Default: this node itself
-    /// when it is the coordinator (it forms the cluster), none otherwise (a worker must be told).</summary>
+    /// <summary>Cluster seed nodes, e.g. akka.tcp://actornet@coordinator:4053. Default: none. A
+    /// coordinator without seed nodes forms the cluster by joining itself, at the address it has
+    /// bound; a worker must be told.</summary>
     public string[] SeedNodes { get; init; } = [];
-    /// <summary>Serilog minimum level: Verbose, Debug, Information, Warning, Error. Default Information.</summary>
+    /// <summary>Serilog minimum level: Verbose, Debug, Information, Warning, Error, Fatal (any case). Default Information.</summary>
     public string LogLevel { get; init; } = "Information";
     /// <summary>Largest message in bytes. Every node must agree. Default 64 MiB: a layer of 10
     /// million float32 weights is a 40 MB message.</summary>
@@ -54,22 +57,80 @@ public sealed record NodeSettings
         ["--urls"] = "Urls",
     };
 
+    /// <summary>Reads section "ActorNet" of <paramref name="configuration"/>. A value that is not
+    /// what its setting takes (a port that is not a number, an unknown log level, a seed that is
+    /// not an address) is an error, never quietly replaced by the default.</summary>
+    /// <exception cref="NodeSettingsException">one line per bad value: the setting, the value, where it came from and what it takes</exception>
     public static NodeSettings From(IConfiguration configuration, int defaultPort)
     {
         var section = configuration.GetSection("ActorNet");
-        var settings = new NodeSettings { Port = defaultPort };
-        return settings with
+        var defaults = new NodeSettings { Port = defaultPort };
+        var errors = new List<string>();
+
+        T Read<T>(string key, T fallback, Func<string, T?> parse, string takes) where T : struct
         {
-            Host = section["Host"] ?? settings.Host,
-            Port = int.TryParse(section["Port"], out var port) ? port : settings.Port,
-            PublicHost = section["PublicHost"],
-            SeedNodes = section.GetSection("SeedNodes").GetChildren().Select(c => c.Value!).Where(v => !string.IsNullOrWhiteSpace(v)).ToArray(),
-            LogLevel = section["LogLevel"] ?? settings.LogLevel,
-            MaximumFrameSize = long.TryParse(section["MaximumFrameSize"], out var frame) ? frame : settings.MaximumFrameSize,
+            var text = configuration[key];
+            if (text is null) return fallback;
+            if (parse(text.Trim()) is { } value) return value;
+            errors.Add(Bad(configuration, key, text, takes));
+            return fallback;
+        }
+
+        string? Host(string key)
+        {
+            var text = configuration[key];
+            if (text is null || Uri.CheckHostName(text) != UriHostNameType.Unknown) return text;
+            errors.Add(Bad(configuration, key, text, "a host name or an IP address"));
+            return null;
+        }
+
+        var seeds = new List<string>();
+        foreach (var child in section.GetSection("SeedNodes").GetChildren())
+        {
+            if (string.IsNullOrWhiteSpace(child.Value)) continue;
+            if (SeedProblem(child.Value) is { } problem) errors.Add(Bad(configuration, child.Path, child.Value, problem));
+            else seeds.Add(child.Value.Trim());
+        }
+
+        var settings = defaults with
+        {
+            Host = Host("ActorNet:Host") ?? defaults.Host,
+            Port = Read("ActorNet:Port", defaults.Port, t => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v <= 65535 ? v : null,
+                "a port number from 0 (any free port) to 65535"),
+            PublicHost = Host("ActorNet:PublicHost"),
+            SeedNodes = seeds.ToArray(),
+            LogLevel = Read("ActorNet:LogLevel", LogEventLevel.Information, ParseLevelOrNull,
+                "one of " + string.Join(", ", Enum.GetNames<LogEventLevel>())).ToString(),
+            MaximumFrameSize = Read("ActorNet:MaximumFrameSize", defaults.MaximumFrameSize,
+                t => long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= MinimumFrameSize and <= MaximumFrameSizeLimit ? v : null,
+                $"a number of bytes from {MinimumFrameSize} to {MaximumFrameSizeLimit}"),
             LogFile = section["LogFile"],
             Db = section["Db"],
-            ExitOnStdinClose = bool.TryParse(section["ExitOnStdinClose"], out var exit) && exit,
+            ExitOnStdinClose = Read("ActorNet:ExitOnStdinClose", false, t => bool.TryParse(t, out var v) ? v : null, "true or false"),
         };
+        if (errors.Count > 0) throw new NodeSettingsException(string.Join(Environment.NewLine, errors));
+        return settings;
+    }
+
+    /// <summary>Akka.Remote refuses frames under 32,000 bytes.</summary>
+    public const long MinimumFrameSize = 32_000;
+    /// <summary>1 GiB: the socket buffers are the frame size plus 64 KiB, and must fit an int.</summary>
+    public const long MaximumFrameSizeLimit = 1L << 30;
+
+    private static string Bad(IConfiguration configuration, string key, string value, string takes)
+    {
+        var source = SettingSource.Describe(configuration, key);
+        return $"{key} = \"{value}\"{(source is null ? "" : ", from " + source)}: expected {takes}";
+    }
+
+    /// <summary>Why <paramref name="seed"/> is not the address of an ActorNet node, or null.</summary>
+    private static string? SeedProblem(string seed)
+    {
+        const string shape = $"a seed node address akka.tcp://{SystemName}@HOST:PORT";
+        if (!Uri.TryCreate(seed.Trim(), UriKind.Absolute, out var uri) || uri.Scheme != "akka.tcp" || uri.Port <= 0 || uri.AbsolutePath is not ("" or "/")
+            || uri.Host.Length == 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+            return shape;
+        return uri.UserInfo == SystemName ? null : $"{shape} (the actor system of every ActorNet node is named \"{SystemName}\")";
     }
 
     /// <summary>
@@ -130,6 +191,13 @@ public sealed record NodeSettings
             .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !System.Net.IPAddress.IsLoopback(a))
             ?.ToString();
 
-    public static Serilog.Events.LogEventLevel ParseLevel(string level) =>
-        Enum.TryParse<Serilog.Events.LogEventLevel>(level, ignoreCase: true, out var l) ? l : Serilog.Events.LogEventLevel.Information;
+    /// <summary>A Serilog level by name, any case ("warning"); numbers are not names.</summary>
+    public static LogEventLevel ParseLevel(string level) => ParseLevelOrNull(level) ?? LogEventLevel.Information;
+
+    private static LogEventLevel? ParseLevelOrNull(string level) =>
+        level.Length > 0 && char.IsLetter(level[0]) && Enum.TryParse<LogEventLevel>(level, ignoreCase: true, out var l) && Enum.IsDefined(l) ? l : null;
 }
+
+/// <summary>A node setting with a value it cannot take; the message names the setting, the value
+/// and where it came from, one line per setting.</summary>
+public sealed class NodeSettingsException(string message) : Exception(message);
