@@ -142,10 +142,15 @@ internal sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>POST /api/runs?minWorkers=N; the status code and the JSON body.</summary>
-    public async Task<(HttpStatusCode Status, JsonNode? Body)> SubmitAsync(string specJson, int minWorkers)
+    public Task<(HttpStatusCode Status, JsonNode? Body)> SubmitAsync(string specJson, int minWorkers) =>
+        RequestAsync(HttpMethod.Post, $"/api/runs?minWorkers={minWorkers}", specJson);
+
+    /// <summary>Any request to the API; the status code and the body (JSON, or the text as a JSON string).</summary>
+    public async Task<(HttpStatusCode Status, JsonNode? Body)> RequestAsync(HttpMethod method, string path, string? json = null)
     {
-        using var content = new StringContent(specJson, Encoding.UTF8, "application/json");
-        using var response = await _http.PostAsync($"/api/runs?minWorkers={minWorkers}", content);
+        using var request = new HttpRequestMessage(method, path);
+        if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await _http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         JsonNode? body;
         try { body = JsonNode.Parse(text); }

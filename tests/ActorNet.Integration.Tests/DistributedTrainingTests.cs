@@ -90,7 +90,7 @@ public sealed class DistributedTrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_bad_spec_is_rejected_with_errors_naming_their_place()
+    public async Task A_bad_spec_or_request_is_rejected_with_errors_naming_their_place()
     {
         await using var cluster = await Cluster.StartAsync(workers: 0);
         var spec = Cluster.Spec("circles.json", s => s["layers"]![0]!["activation"] = "relu6");
@@ -108,6 +108,17 @@ public sealed class DistributedTrainingTests(ITestOutputHelper output)
 
         var runs = await cluster.SubmitAsync("{ not json", minWorkers: 1);
         Assert.True(runs.Status == HttpStatusCode.BadRequest, $"malformed JSON answered {(int)runs.Status}: {runs.Body?.ToJsonString()}");
+
+        var (notANumber, notANumberBody) = await cluster.RequestAsync(HttpMethod.Post, "/api/runs?minWorkers=two", Cluster.Spec("circles.json"));
+        Assert.Equal(HttpStatusCode.BadRequest, notANumber);
+        Assert.Equal(["minWorkers: expected a whole number, found \"two\""], notANumberBody?["errors"]?.AsArray().Select(e => e!.GetValue<string>()) ?? []);
+
+        foreach (var (method, path) in new[] { (HttpMethod.Get, "/api/runs/run-1"), (HttpMethod.Post, "/api/runs/run-1/stop") })
+        {
+            var (noRun, noRunBody) = await cluster.RequestAsync(method, path);
+            Assert.True(noRun == HttpStatusCode.NotFound, $"{method} {path} answered {(int)noRun}: {noRunBody?.ToJsonString()}");
+            Assert.StartsWith("no run \"run-1\": a run id is a GUID", noRunBody?["errors"]?[0]?.GetValue<string>() ?? "", StringComparison.Ordinal);
+        }
     }
 
     /// <summary>minWorkers holds even when the workers come one by one (it once did not: the

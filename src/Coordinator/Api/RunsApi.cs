@@ -1,3 +1,4 @@
+using System.Globalization;
 using ActorNet.Coordinator.Actors;
 using Akka.Actor;
 using Akka.Hosting;
@@ -18,11 +19,16 @@ public static class RunsApi
     {
         var runs = app.MapGroup("/api/runs");
 
-        runs.MapPost("/", async (HttpRequest request, IRequiredActor<RunManagerActor> manager, int? minWorkers) =>
+        // minWorkers and the ids are read here, not bound by ASP.NET Core: a value it cannot bind
+        // would get an empty 400 or 404, with nothing that says what was wrong.
+        runs.MapPost("/", async (HttpRequest request, IRequiredActor<RunManagerActor> manager, string? minWorkers) =>
         {
+            var workers = 1;
+            if (minWorkers is not null && !int.TryParse(minWorkers, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out workers))
+                return Results.BadRequest(new { errors = new[] { $"minWorkers: expected a whole number, found \"{minWorkers}\"" } });
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
-            var answer = await (await manager.GetAsync()).Ask<object>(new SubmitRun(body, minWorkers ?? 1), AskTimeout);
+            var answer = await (await manager.GetAsync()).Ask<object>(new SubmitRun(body, workers), AskTimeout);
             return answer switch
             {
                 RunAccepted a => Results.Created($"/api/runs/{a.RunId}", new { id = a.RunId }),
@@ -34,14 +40,21 @@ public static class RunsApi
         runs.MapGet("/", async (IRequiredActor<RunManagerActor> manager) =>
             Results.Ok((await (await manager.GetAsync()).Ask<CurrentRuns>(GetRuns.Instance, AskTimeout)).Runs));
 
-        runs.MapGet("/{id:guid}", async (Guid id, IRequiredActor<RunManagerActor> manager) =>
-            (await (await manager.GetAsync()).Ask<CurrentRun>(new GetRun(id), AskTimeout)).Run is { } run
-                ? Results.Ok(run)
-                : Results.NotFound(new { errors = new[] { $"no run {id}" } }));
+        runs.MapGet("/{id}", async (string id, IRequiredActor<RunManagerActor> manager) =>
+            !Guid.TryParse(id, out var run) ? NotARunId(id)
+            : (await (await manager.GetAsync()).Ask<CurrentRun>(new GetRun(run), AskTimeout)).Run is { } found
+                ? Results.Ok(found)
+                : NoRun(run));
 
-        runs.MapPost("/{id:guid}/stop", async (Guid id, IRequiredActor<RunManagerActor> manager) =>
-            (await (await manager.GetAsync()).Ask<CurrentRun>(new CancelRun(id), AskTimeout)).Run is { } run
-                ? Results.Accepted($"/api/runs/{id}", run)
-                : Results.NotFound(new { errors = new[] { $"no run {id}" } }));
+        runs.MapPost("/{id}/stop", async (string id, IRequiredActor<RunManagerActor> manager) =>
+            !Guid.TryParse(id, out var run) ? NotARunId(id)
+            : (await (await manager.GetAsync()).Ask<CurrentRun>(new CancelRun(run), AskTimeout)).Run is { } found
+                ? Results.Accepted($"/api/runs/{run}", found)
+                : NoRun(run));
     }
+
+    private static IResult NoRun(Guid id) => Results.NotFound(new { errors = new[] { $"no run {id}" } });
+
+    private static IResult NotARunId(string id) =>
+        Results.NotFound(new { errors = new[] { $"no run \"{id}\": a run id is a GUID, as POST /api/runs answered (e.g. 0f8fad5b-d9cb-469f-a165-70867728950e)" } });
 }
