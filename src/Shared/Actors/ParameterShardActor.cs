@@ -12,19 +12,22 @@ namespace ActorNet.Actors;
 public sealed class ParameterShardActor<T> : ReceiveActor where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <param name="immediate">asynchronous training: apply each worker's gradient as it comes</param>
-    public static Props Props(Guid runId, ParameterShard<T> shard, IActorRef run, bool immediate = false) =>
-        Akka.Actor.Props.Create(() => new ParameterShardActor<T>(runId, shard, run, immediate));
+    /// <param name="trace">send the run a copy of each step's averaged gradient (a traced run); else none</param>
+    public static Props Props(Guid runId, ParameterShard<T> shard, IActorRef run, bool immediate = false, bool trace = false) =>
+        Akka.Actor.Props.Create(() => new ParameterShardActor<T>(runId, shard, run, immediate, trace));
 
     private readonly Guid _runId;
     private readonly ParameterShard<T> _shard;
     private readonly IActorRef _run;
     private readonly bool _immediate;
+    private readonly bool _trace;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IReadOnlyList<IActorRef> _replicas = [];
 
-    public ParameterShardActor(Guid runId, ParameterShard<T> shard, IActorRef run, bool immediate)
+    public ParameterShardActor(Guid runId, ParameterShard<T> shard, IActorRef run, bool immediate, bool trace)
     {
         _immediate = immediate;
+        _trace = trace;
         _runId = runId;
         _shard = shard;
         _run = run;
@@ -56,6 +59,7 @@ public sealed class ParameterShardActor<T> : ReceiveActor where T : unmanaged, I
         }
         var update = new ParametersUpdated<T>(_runId, _shard.Version, _shard.Layer, _shard.Parameters);
         foreach (var r in _replicas) r.Tell(update);
-        _run.Tell(new ShardStepApplied<T>(_runId, m.Step, _shard.Layer, _shard.Parameters, average));
+        // The average is the shard's buffer, written again by the next update: a message gets a copy.
+        _run.Tell(new ShardStepApplied<T>(_runId, m.Step, _shard.Layer, _shard.Parameters, _trace ? (T[])average.Clone() : []));
     }
 }

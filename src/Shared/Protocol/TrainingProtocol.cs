@@ -21,8 +21,9 @@ public sealed record PartLossComputed(Guid RunId, long Step, int Attempt, int Pa
 /// <paramref name="Version"/> updates; the forward pass of step t uses version t.</summary>
 public sealed record ParametersUpdated<T>(Guid RunId, long Version, int Layer, T[] Parameters) : IActorNetMessage;
 
-/// <summary>Shard → run: step applied to this layer. Carries the averaged gradient and the
-/// new parameters (local references, for metrics and the final model).</summary>
+/// <summary>Shard → run: step applied to this layer. Carries the new parameters (a local
+/// reference, for metrics and the final model) and, in a traced run only, the averaged gradient
+/// (else empty).</summary>
 public sealed record ShardStepApplied<T>(Guid RunId, long Step, int Layer, T[] Parameters, T[] AverageGradient) : IActorNetMessage;
 
 /// <summary>Shard → run: the update produced a value that is not finite.</summary>

@@ -19,6 +19,9 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
     private readonly int[] _rows;
     private readonly T[] _first;
     private readonly T[] _second;
+    // The averaged gradient of the last update. One buffer for the run: a fresh array per step
+    // would be another layer-sized allocation, which for large layers means fresh memory to fault in.
+    private readonly T[] _average;
     private long _pendingStep = -1;
     private int _received;
 
@@ -40,6 +43,7 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
         var slots = Optimizers.StateSlots(optimizer.Kind);
         _first = Slot(firstMoment, slots >= 1, "first");
         _second = Slot(secondMoment, slots >= 2, "second");
+        _average = new T[parameters.Length];
         Version = version;
 
         T[] Slot(T[]? given, bool used, string name)
@@ -64,7 +68,7 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
 
     /// <summary>Adds one part of step <paramref name="step"/>'s gradient. Returns the averaged
     /// gradient once all <paramref name="parts"/> parts are in (the parameters are then
-    /// updated), else null. A part for a step already applied, or a duplicate (a part computed
+    /// updated), else null; the array is the shard's, and the next update overwrites it. A part for a step already applied, or a duplicate (a part computed
     /// again after its replica was lost, when the first copy had got through), is dropped and counted.</summary>
     public T[]? Add(long step, int part, int parts, int rows, T[] gradient)
     {
@@ -93,7 +97,8 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     /// <summary>Asynchronous training: applies one worker's gradient (summed over its
-    /// <paramref name="rows"/> samples) at once, whatever step it came from. Returns the averaged gradient.</summary>
+    /// <paramref name="rows"/> samples) at once, whatever step it came from. Returns the averaged
+    /// gradient, in the shard's array that the next update overwrites.</summary>
     public T[] ApplyNow(int rows, T[] gradient)
     {
         if (gradient.Length != Parameters.Length)
@@ -106,7 +111,8 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
     private T[] Apply(int parts)
     {
         // Σ_k part_k in part order, then ÷ total rows: the mean gradient of the global batch.
-        var sum = (T[])_parts[0]!.Clone();
+        var sum = _average;
+        _parts[0].AsSpan().CopyTo(sum);
         var rows = _rows[0];
         for (var k = 1; k < parts; k++)
         {
