@@ -23,12 +23,15 @@ catch (NodeSettingsException e)
     return 2;
 }
 Logging.Configure(new LogSettings { Role = "coordinator", File = settings.LogFile, Level = NodeSettings.ParseLevel(settings.LogLevel) });
-// Runs are journaled and checkpointed here; a bad database stops the coordinator before it joins anything.
+// Runs are journaled and checkpointed here; a bad database, or one another coordinator uses,
+// stops the coordinator before it joins anything.
 Database database;
+CoordinatorLock databaseLock;
 try
 {
     database = Database.Parse(settings.Db);
     database.PrepareForWriting();
+    databaseLock = CoordinatorLock.Acquire(database); // held until the process ends
 }
 catch (DatabaseException e)
 {
@@ -57,6 +60,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
 // A port already taken, a host name that does not resolve: one line, the details in the log file.
 if (await NodeStartup.RunAsync("coordinator", () => app.StartAsync()) is { } failed) return failed;
 await app.WaitForShutdownAsync();
+databaseLock.Dispose();
 return 0;
 
 // Urls (--urls, ASPNETCORE_URLS): each of its addresses, separated by ';', must be a URL Kestrel can bind.

@@ -48,6 +48,32 @@ public sealed class CoordinatorRestartTests
 
     [SkippableTheory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_second_coordinator_on_the_same_database_refuses_to_start_and_the_first_goes_on(string provider)
+    {
+        using var db = provider == "sqlite" ? null : TestDatabase.Create(provider);
+        await using var cluster = await Cluster.StartAsync(workers: 0, db?.Argument);
+        var id = await cluster.StartRunAsync(SpecJson(), minWorkers: 1); // waits: there is no worker
+        var root = Path.Combine(Path.GetTempPath(), "actornet-it-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var second = Cluster.StartLoneCoordinator(root, cluster.Database);
+            var (exitCode, errors) = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.True(exitCode == 2, $"the second coordinator exited with {exitCode}\n{second.Describe()}");
+            var message = Assert.Single(errors);
+            Assert.StartsWith($"coordinator: the database {Database.Parse(cluster.Database).Display} is in use by another coordinator (it holds ", message, StringComparison.Ordinal);
+            Assert.EndsWith("); stop that one, or give this one another --db", message, StringComparison.Ordinal);
+            var run = await cluster.GetRunAsync(id);
+            Assert.True(run.State == "waiting", $"the first coordinator's run is {run}\n{cluster.Diagnostics()}");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task A_run_resumes_after_its_coordinator_is_killed_and_ends_with_the_weights_of_an_uninterrupted_run(string provider)
     {
         using var db = provider == "sqlite" ? null : TestDatabase.Create(provider);

@@ -1,0 +1,66 @@
+using Npgsql;
+
+namespace ActorNet.Persistence;
+
+/// <summary>
+/// One coordinator per database. Two would both append to the run manager's journal (one of
+/// them fails at once on a sequence number the other took, and its API stops answering) and
+/// both resume the same unfinished runs. A coordinator holds this lock for its whole life:
+/// on SQLite an exclusive lock on a file beside the database (<c>FILE.coordinator.lock</c>), on
+/// PostgreSQL an advisory lock of the database on a connection of its own. The kernel or the
+/// server lets go of it when the process ends, however it ends (SIGKILL too), so a coordinator
+/// started again after a crash is not refused. Other readers and writers (the console, `actornet
+/// local`, which journals runs of its own) take no such lock.
+/// </summary>
+public sealed class CoordinatorLock : IDisposable
+{
+    // pg_advisory_lock's key: "ActorNet" in ASCII. Advisory locks are per database, so
+    // coordinators on two databases of one server do not meet.
+    private const long AdvisoryKey = 0x4163746f724e6574;
+
+    private readonly IDisposable? _held;
+
+    private CoordinatorLock(IDisposable? held) => _held = held;
+
+    /// <summary>Takes the lock, or throws a <see cref="DatabaseException"/> that says another
+    /// coordinator holds it. Call after <see cref="Database.PrepareForWriting"/>.</summary>
+    public static CoordinatorLock Acquire(Database database) =>
+        database.Provider == DatabaseProvider.Sqlite ? OnFile(database) : OnServer(database);
+
+    private static CoordinatorLock OnFile(Database database)
+    {
+        if (database.File is not { Length: > 0 } file || file == ":memory:") return new CoordinatorLock(null);
+        var path = Path.GetFullPath(file) + ".coordinator.lock";
+        try
+        {
+            // FileShare.None is an exclusive flock on Linux: the kernel drops it with the process.
+            // The file stays when the lock goes (deleting it would race with the next coordinator).
+            return new CoordinatorLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new DatabaseException($"the database {database.Display} is in use by another coordinator (it holds {path}); stop that one, or give this one another --db", e);
+        }
+    }
+
+    private static CoordinatorLock OnServer(Database database)
+    {
+        var connection = new NpgsqlConnection(database.ConnectionString);
+        try
+        {
+            connection.Open();
+            using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
+            command.Parameters.AddWithValue("key", AdvisoryKey);
+            if (command.ExecuteScalar() is true) return new CoordinatorLock(connection);
+        }
+        catch (NpgsqlException e)
+        {
+            connection.Dispose();
+            throw new DatabaseException($"cannot use the database {database.Display}: {e.Message}", e);
+        }
+        connection.Dispose();
+        throw new DatabaseException($"the database {database.Display} is in use by another coordinator (it holds advisory lock {AdvisoryKey} there); stop that one, or give this one another --db");
+    }
+
+    public void Dispose() => _held?.Dispose();
+}
