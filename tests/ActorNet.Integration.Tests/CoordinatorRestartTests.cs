@@ -46,6 +46,51 @@ public sealed class CoordinatorRestartTests
         }
     }
 
+    [Fact]
+    public async Task Submit_watch_follows_a_run_across_its_coordinator_s_restart_to_the_end()
+    {
+        await using var cluster = await Cluster.StartAsync(workers: 2);
+        await cluster.WaitForWorkersKnownAsync(2);
+        var root = Path.Combine(Path.GetTempPath(), "actornet-it-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        try
+        {
+            var spec = Path.Combine(root, "restart.json");
+            await File.WriteAllTextAsync(spec, SpecJson());
+            using var watch = NodeProcess.StartConsole("submit", root, "submit", spec, "--coordinator", $"http://127.0.0.1:{cluster.HttpPort}", "--min-workers", "2", "--watch");
+            var id = await WaitForRunIdAsync(watch);
+            await cluster.WaitForRunAsync(id, s => s.Step >= 60, RunTimeout, "60 steps (two checkpoints)");
+
+            await cluster.KillAndRestartCoordinatorAsync();
+
+            var (exitCode, errors) = await watch.WaitForExitAsync(RunTimeout);
+            var output = watch.OutputLines();
+            Assert.True(exitCode == 0, $"submit --watch exited with {exitCode}\n{watch.Describe(40)}\n{cluster.Diagnostics()}");
+            Assert.StartsWith($"Run {id} completed: ", output[^1], StringComparison.Ordinal);
+            Assert.Contains(errors, l => l.StartsWith($"lost the coordinator at http://127.0.0.1:{cluster.HttpPort}/ (", StringComparison.Ordinal)
+                                         && l.EndsWith($"); still watching run {id}, which goes on when it is back (Ctrl+C stops watching)", StringComparison.Ordinal));
+            Assert.Contains(errors, l => l.StartsWith($"the coordinator is back: run {id} is ", StringComparison.Ordinal));
+            Assert.Contains(output, l => l.StartsWith("epoch 8/8 ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>The run id, the first line submit prints.</summary>
+    private static async Task<Guid> WaitForRunIdAsync(NodeProcess submit)
+    {
+        var deadline = DateTime.UtcNow + Cluster.StartTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (submit.OutputLines() is [var first, ..] && Guid.TryParse(first, out var id)) return id;
+            Assert.False(submit.HasExited, $"submit exited before printing a run id\n{submit.Describe()}");
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"submit printed no run id within {Cluster.StartTimeout}\n{submit.Describe()}");
+    }
+
     [SkippableTheory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task A_second_coordinator_on_the_same_database_refuses_to_start_and_the_first_goes_on(string provider)

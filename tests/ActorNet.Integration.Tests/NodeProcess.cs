@@ -63,7 +63,14 @@ internal sealed class NodeProcess : IDisposable
         Start(name, dll, root, new Dictionary<string, string>(), args);
 
     /// <summary>As <see cref="Start(string, string, string, string[])"/>, with these environment variables as well.</summary>
-    public static NodeProcess Start(string name, string dll, string root, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static NodeProcess Start(string name, string dll, string root, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start(name, dll, root, environment, logFileSwitch: true, args);
+
+    /// <summary>Starts the console, <c>dotnet actornet.dll args…</c> (it takes no --log-file), in a new folder under <paramref name="root"/>.</summary>
+    public static NodeProcess StartConsole(string name, string root, params string[] args) =>
+        Start(name, Cluster.BuiltDll("Console", "actornet"), root, new Dictionary<string, string>(), logFileSwitch: false, args);
+
+    private static NodeProcess Start(string name, string dll, string root, IReadOnlyDictionary<string, string> environment, bool logFileSwitch, string[] args)
     {
         var workDir = Path.Combine(root, name);
         Directory.CreateDirectory(workDir);
@@ -78,8 +85,11 @@ internal sealed class NodeProcess : IDisposable
         };
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add("--log-file");
-        psi.ArgumentList.Add(logFile);
+        if (logFileSwitch)
+        {
+            psi.ArgumentList.Add("--log-file");
+            psi.ArgumentList.Add(logFile);
+        }
         psi.Environment["NO_COLOR"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
         psi.Environment["ACTORNET__EXITONSTDINCLOSE"] = "true";

@@ -63,15 +63,40 @@ internal static class SubmitCommand
         }
     }
 
-    /// <summary>Polls the run's status once a second, printing each new epoch, until it ends.</summary>
+    /// <summary>Polls the run's status once a second, printing each new epoch, until it ends.
+    /// A coordinator that stops answering (killed, restarting) does not end the watch: a run
+    /// survives its coordinator's crash and goes on when it is back, so the watch says so on
+    /// stderr and keeps asking.</summary>
     private static async Task<int> WatchAsync(HttpClient http, Guid id, CancellationToken cancellation)
     {
         var shown = 0;
         var events = 0;
+        var lost = false;
         while (true)
         {
-            var s = await http.GetFromJsonAsync<Status>($"/api/runs/{id}", Json, cancellation)
-                    ?? throw new HttpRequestException($"no status for run {id}");
+            Status? s;
+            try
+            {
+                using var response = await http.GetAsync($"/api/runs/{id}", cancellation);
+                if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+                {
+                    Console.Error.WriteLine($"the coordinator at {http.BaseAddress} does not know run {id} (a coordinator on another database?)");
+                    return 2;
+                }
+                if ((int)response.StatusCode >= 500) throw new HttpRequestException($"HTTP {(int)response.StatusCode}");
+                s = await response.Content.ReadFromJsonAsync<Status>(Json, cancellation) ?? throw new HttpRequestException($"no status for run {id}");
+            }
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellation.IsCancellationRequested))
+            {
+                if (!lost) Console.Error.WriteLine($"lost the coordinator at {http.BaseAddress} ({e.Message}); still watching run {id}, which goes on when it is back (Ctrl+C stops watching)");
+                lost = true;
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellation);
+                continue;
+            }
+            if (lost) Console.Error.WriteLine($"the coordinator is back: run {id} is {s.State} at step {s.Step:N0}");
+            lost = false;
+            // A coordinator started again lists the events from its start on.
+            if (s.Events.Count < events) events = 0;
             foreach (var e in s.Events.Skip(events)) Console.Out.WriteLine($"  {e}");
             events = s.Events.Count;
             if (s.Epoch > shown)
