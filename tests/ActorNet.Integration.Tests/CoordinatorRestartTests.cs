@@ -47,6 +47,26 @@ public sealed class CoordinatorRestartTests
     }
 
     [Fact]
+    public async Task A_coordinator_that_cannot_create_its_lock_file_says_which_and_stops()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "actornet-it-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var file = Path.Combine(root, "runs.db");
+            Directory.CreateDirectory(file + ".coordinator.lock"); // a folder where the lock file goes
+            using var coordinator = Cluster.StartLoneCoordinator(root, file);
+            var (exitCode, errors) = await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(2, exitCode);
+            Assert.Equal([$"coordinator: cannot use the database {file}: cannot create its lock file {file}.coordinator.lock (Access to the path '{file}.coordinator.lock' is denied.)"], errors);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Submit_watch_follows_a_run_across_its_coordinator_s_restart_to_the_end()
     {
         await using var cluster = await Cluster.StartAsync(workers: 2);

@@ -41,6 +41,10 @@ public sealed class CoordinatorLock : IDisposable
         {
             throw new DatabaseException($"the database {database.Display} is in use by another coordinator (it holds {path}); stop that one, or give this one another --db", e);
         }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new DatabaseException($"cannot use the database {database.Display}: cannot create its lock file {path} ({e.Message})", e);
+        }
     }
 
     private static CoordinatorLock OnServer(Database database)
