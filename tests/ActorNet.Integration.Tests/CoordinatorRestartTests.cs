@@ -66,6 +66,32 @@ public sealed class CoordinatorRestartTests
         }
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Local_resume_refuses_a_run_that_a_coordinator_is_running_and_the_run_goes_on(string provider)
+    {
+        using var db = provider == "sqlite" ? null : TestDatabase.Create(provider);
+        await using var cluster = await Cluster.StartAsync(workers: 1, db?.Argument);
+        await cluster.WaitForWorkersKnownAsync(1);
+        var id = await cluster.StartRunAsync(SpecJson(), minWorkers: 1);
+        var before = await cluster.WaitForRunAsync(id, s => s.Step >= 30, RunTimeout, "30 steps (a checkpoint)");
+        var root = Path.Combine(Path.GetTempPath(), "actornet-it-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var local = NodeProcess.StartConsole("local", root, "local", "--resume", id.ToString(), "--db", cluster.Database);
+            var (exitCode, errors) = await local.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.True(exitCode == 2, $"local --resume exited with {exitCode}\n{local.Describe()}");
+            Assert.Equal([$"--resume: run {id} was submitted to a coordinator, and a coordinator is using {Database.Parse(cluster.Database).Display}: " +
+                          $"it goes on with the run itself (follow it with GET /api/runs/{id}); stop that coordinator to continue the run here"], errors);
+            await cluster.WaitForRunAsync(id, s => s.Step > before.Step + 30, RunTimeout, "30 more steps");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Submit_watch_follows_a_run_across_its_coordinator_s_restart_to_the_end()
     {

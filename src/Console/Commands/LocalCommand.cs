@@ -49,9 +49,14 @@ internal static class LocalCommand
             baseDirectory = specFile?.DirectoryName;
             if (resume is not null)
             {
-                var stored = new CheckpointStore(database).Run(resume);
+                var store = new CheckpointStore(database);
+                var stored = store.Run(resume);
                 if (stored.Ended is { Outcome: not RunEnd.Cancelled } ended)
                     throw new ArgumentException($"--resume: run {stored.RunId} has already {stored.State} (at step {ended.Step}); only a cancelled or interrupted run continues");
+                // Both would write the run's journal.
+                if (stored.Ended is null && store.AdmittedByCoordinator(stored.RunId) && CoordinatorLock.IsHeld(database))
+                    throw new ArgumentException($"--resume: run {stored.RunId} was submitted to a coordinator, and a coordinator is using {database.Display}: it goes on with the run itself " +
+                                                $"(follow it with GET /api/runs/{stored.RunId}); stop that coordinator to continue the run here");
                 runId = stored.RunId;
                 baseDirectory ??= stored.Started.BaseDirectory;
                 spec = specFile is null ? stored.Spec : RunSpecReader.Load(specFile.FullName);

@@ -91,7 +91,7 @@ public sealed class RunManagerActor : ReceivePersistentActor
         Command<IActorNetMessage>(e => _book.Apply(e)); // the runs' other events
     }
 
-    public override string PersistenceId => "runs";
+    public override string PersistenceId => ActorNet.Persistence.CheckpointStore.CoordinatorRunsId;
 
     protected override void PreStart() => Context.ActorOf(WorkerDirectoryActor.Props(Self), "workers");
 

@@ -44,6 +44,10 @@ public sealed class CheckpointStore(Database database)
 {
     private const string RunPrefix = "run-";
 
+    /// <summary>The persistence id of a coordinator's run manager, whose journal lists the runs
+    /// submitted to the coordinators of this database (<see cref="RunAdmitted"/>).</summary>
+    public const string CoordinatorRunsId = "runs";
+
     /// <summary>Every run in the database, newest first.</summary>
     public IReadOnlyList<StoredRun> Runs()
     {
@@ -95,6 +99,20 @@ public sealed class CheckpointStore(Database database)
             0 => throw new CheckpointNotFoundException($"no run '{id}' in {database.Display} ({(runs.Count == 0 ? "it holds no runs" : $"it holds {runs.Count}: see 'actornet checkpoints list'")})"),
             _ => throw new CheckpointNotFoundException($"'{id}' matches {matches.Length} runs in {database.Display}: give more of the id"),
         };
+    }
+
+    /// <summary>Whether run <paramref name="runId"/> was submitted to a coordinator of this database
+    /// (a coordinator resumes such a run itself when it starts).</summary>
+    public bool AdmittedByCoordinator(Guid runId)
+    {
+        using var connection = database.OpenForReading();
+        if (!HasTables(connection)) return false;
+        using var command = Command(connection, "SELECT sequence_number, message, manifest, identifier FROM journal WHERE persistence_id = @id", CoordinatorRunsId);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            if (Decode((byte[])reader[1], reader.GetString(2), Convert.ToInt32(reader[3]), $"{CoordinatorRunsId} event {reader.GetInt64(0)}") is RunAdmitted a && a.RunId == runId)
+                return true;
+        return false;
     }
 
     /// <summary>The checkpoint of <paramref name="run"/> after <paramref name="step"/> steps, or its latest.</summary>

@@ -10,7 +10,8 @@ namespace ActorNet.Persistence;
 /// PostgreSQL an advisory lock of the database on a connection of its own. The kernel or the
 /// server lets go of it when the process ends, however it ends (SIGKILL too), so a coordinator
 /// started again after a crash is not refused. Other readers and writers (the console, `actornet
-/// local`, which journals runs of its own) take no such lock.
+/// local`, which journals runs of its own) take no such lock; <see cref="IsHeld"/> tells them
+/// whether a coordinator is at work.
 /// </summary>
 public sealed class CoordinatorLock : IDisposable
 {
@@ -25,12 +26,33 @@ public sealed class CoordinatorLock : IDisposable
     /// <summary>Takes the lock, or throws a <see cref="DatabaseException"/> that says another
     /// coordinator holds it. Call after <see cref="Database.PrepareForWriting"/>.</summary>
     public static CoordinatorLock Acquire(Database database) =>
-        database.Provider == DatabaseProvider.Sqlite ? OnFile(database) : OnServer(database);
+        TryAcquire(database, create: true) ?? throw new DatabaseException(
+            $"the database {database.Display} is in use by another coordinator (it holds {Describe(database)}); stop that one, or give this one another --db");
 
-    private static CoordinatorLock OnFile(Database database)
+    /// <summary>Whether a coordinator holds the lock of <paramref name="database"/> now, for a
+    /// process that is not one: it takes the lock and lets go of it at once, or finds it taken.
+    /// Creates no lock file.</summary>
+    public static bool IsHeld(Database database)
     {
-        if (database.File is not { Length: > 0 } file || file == ":memory:") return new CoordinatorLock(null);
-        var path = Path.GetFullPath(file) + ".coordinator.lock";
+        using var taken = TryAcquire(database, create: false);
+        return taken is null;
+    }
+
+    /// <summary>The lock, or null when another process holds it.</summary>
+    /// <param name="create">create the SQLite lock file if there is none (else: there is none, so no coordinator holds it)</param>
+    private static CoordinatorLock? TryAcquire(Database database, bool create) =>
+        database.Provider == DatabaseProvider.Sqlite ? OnFile(database, create) : OnServer(database);
+
+    private static string Describe(Database database) =>
+        database.Provider == DatabaseProvider.Sqlite ? LockFile(database) ?? "(none)" : $"advisory lock {AdvisoryKey} there";
+
+    private static string? LockFile(Database database) =>
+        database.File is { Length: > 0 } file && file != ":memory:" ? Path.GetFullPath(file) + ".coordinator.lock" : null;
+
+    private static CoordinatorLock? OnFile(Database database, bool create)
+    {
+        if (LockFile(database) is not { } path) return new CoordinatorLock(null);
+        if (!create && !File.Exists(path)) return new CoordinatorLock(null);
         try
         {
             // FileShare.None is an exclusive flock on Linux: the kernel drops it with the process.
@@ -39,7 +61,7 @@ public sealed class CoordinatorLock : IDisposable
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
-            throw new DatabaseException($"the database {database.Display} is in use by another coordinator (it holds {path}); stop that one, or give this one another --db", e);
+            return null;
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
@@ -47,7 +69,7 @@ public sealed class CoordinatorLock : IDisposable
         }
     }
 
-    private static CoordinatorLock OnServer(Database database)
+    private static CoordinatorLock? OnServer(Database database)
     {
         var connection = new NpgsqlConnection(database.ConnectionString);
         try
@@ -63,7 +85,7 @@ public sealed class CoordinatorLock : IDisposable
             throw new DatabaseException($"cannot use the database {database.Display}: {e.Message}", e);
         }
         connection.Dispose();
-        throw new DatabaseException($"the database {database.Display} is in use by another coordinator (it holds advisory lock {AdvisoryKey} there); stop that one, or give this one another --db");
+        return null;
     }
 
     public void Dispose() => _held?.Dispose();
