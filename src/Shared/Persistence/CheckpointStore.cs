@@ -66,20 +66,26 @@ public sealed class CheckpointStore(Database database)
             while (reader.Read()) stored.Add((reader.GetString(0), reader.GetInt64(1)));
         }
         var events = new Dictionary<string, List<(long Seq, object Event)>>();
-        using (var command = Command(connection, "SELECT persistence_id, sequence_number, message, manifest, identifier FROM journal " +
-                                                 $"WHERE {which} ORDER BY persistence_id, sequence_number", persistenceId))
+        foreach (var (id, seq, e) in Events(connection, which, persistenceId))
         {
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var id = reader.GetString(0);
-                var e = Decode((byte[])reader[2], reader.GetString(3), Convert.ToInt32(reader[4]), $"{id} event {reader.GetInt64(1)}");
-                if (!events.TryGetValue(id, out var list)) events[id] = list = [];
-                list.Add((reader.GetInt64(1), e));
-            }
+            if (!events.TryGetValue(id, out var list)) events[id] = list = [];
+            list.Add((seq, e));
         }
         return events.Select(kv => Build(kv.Key, kv.Value, stored)).OfType<StoredRun>()
             .OrderByDescending(r => r.Started.AtUnixMs).ToArray();
+    }
+
+    /// <summary>The journal's events WHERE <paramref name="which"/>, decoded, in persistence id and sequence order.</summary>
+    private static IEnumerable<(string PersistenceId, long Seq, object Event)> Events(DbConnection connection, string which, string? persistenceId)
+    {
+        using var command = Command(connection, "SELECT persistence_id, sequence_number, message, manifest, identifier FROM journal " +
+                                                $"WHERE {which} ORDER BY persistence_id, sequence_number", persistenceId);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var id = reader.GetString(0);
+            yield return (id, reader.GetInt64(1), Decode((byte[])reader[2], reader.GetString(3), Convert.ToInt32(reader[4]), $"{id} event {reader.GetInt64(1)}"));
+        }
     }
 
     /// <summary>The run whose id is, or starts with, <paramref name="id"/> (at least 4 characters).
@@ -106,13 +112,8 @@ public sealed class CheckpointStore(Database database)
     public bool AdmittedByCoordinator(Guid runId)
     {
         using var connection = database.OpenForReading();
-        if (!HasTables(connection)) return false;
-        using var command = Command(connection, "SELECT sequence_number, message, manifest, identifier FROM journal WHERE persistence_id = @id", CoordinatorRunsId);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-            if (Decode((byte[])reader[1], reader.GetString(2), Convert.ToInt32(reader[3]), $"{CoordinatorRunsId} event {reader.GetInt64(0)}") is RunAdmitted a && a.RunId == runId)
-                return true;
-        return false;
+        return HasTables(connection)
+            && Events(connection, "persistence_id = @id", CoordinatorRunsId).Any(e => e.Event is RunAdmitted a && a.RunId == runId);
     }
 
     /// <summary>The checkpoint of <paramref name="run"/> after <paramref name="step"/> steps, or its latest.</summary>
