@@ -19,8 +19,7 @@ try
 }
 catch (NodeSettingsException e)
 {
-    foreach (var line in e.Message.Split(Environment.NewLine)) Console.Error.WriteLine($"coordinator: {line}");
-    return 2;
+    return NodeStartup.Refuse("coordinator", e);
 }
 Logging.Configure(new LogSettings { Role = "coordinator", File = settings.LogFile, Level = NodeSettings.ParseLevel(settings.LogLevel) });
 // Runs are journaled and checkpointed here; a bad database, or one another coordinator uses,
@@ -76,8 +75,7 @@ static void CheckUrls(IConfiguration configuration)
         }
         catch (FormatException)
         {
-            var source = SettingSource.Describe(configuration, "urls");
-            throw new NodeSettingsException($"Urls = \"{urls}\"{(source is null ? "" : ", from " + source)}: expected URLs like http://127.0.0.1:5080, separated by ';'");
+            throw new NodeSettingsException(NodeSettings.Problem(configuration, "Urls", urls, "URLs like http://127.0.0.1:5080, separated by ';'"));
         }
     }
 }

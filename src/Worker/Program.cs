@@ -26,8 +26,7 @@ try
 }
 catch (NodeSettingsException e)
 {
-    foreach (var line in e.Message.Split(Environment.NewLine)) Console.Error.WriteLine($"worker: {line}");
-    return 2;
+    return NodeStartup.Refuse("worker", e);
 }
 if (settings.SeedNodes.Length == 0)
 {

@@ -72,7 +72,7 @@ public sealed record NodeSettings
             var text = configuration[key];
             if (text is null) return fallback;
             if (parse(text.Trim()) is { } value) return value;
-            errors.Add(Bad(configuration, key, text, takes));
+            errors.Add(Problem(configuration, key, text, takes));
             return fallback;
         }
 
@@ -80,7 +80,7 @@ public sealed record NodeSettings
         {
             var text = configuration[key];
             if (text is null || Uri.CheckHostName(text) != UriHostNameType.Unknown) return text;
-            errors.Add(Bad(configuration, key, text, "a host name or an IP address"));
+            errors.Add(Problem(configuration, key, text, "a host name or an IP address"));
             return null;
         }
 
@@ -88,7 +88,7 @@ public sealed record NodeSettings
         foreach (var child in section.GetSection("SeedNodes").GetChildren())
         {
             if (string.IsNullOrWhiteSpace(child.Value)) continue;
-            if (SeedProblem(child.Value) is { } problem) errors.Add(Bad(configuration, child.Path, child.Value, problem));
+            if (SeedProblem(child.Value) is { } problem) errors.Add(Problem(configuration, child.Path, child.Value, problem));
             else seeds.Add(child.Value.Trim());
         }
 
@@ -117,7 +117,9 @@ public sealed record NodeSettings
     /// <summary>1 GiB: the socket buffers are the frame size plus 64 KiB, and must fit an int.</summary>
     public const long MaximumFrameSizeLimit = 1L << 30;
 
-    private static string Bad(IConfiguration configuration, string key, string value, string takes)
+    /// <summary>One line for a value a setting cannot take: the setting, the value, where it came
+    /// from (<see cref="SettingSource"/>) and what the setting takes.</summary>
+    public static string Problem(IConfiguration configuration, string key, string value, string takes)
     {
         var source = SettingSource.Describe(configuration, key);
         return $"{key} = \"{value}\"{(source is null ? "" : ", from " + source)}: expected {takes}";

@@ -51,6 +51,14 @@ public static class NodeStartup
         return null;
     }
 
+    /// <summary>Prints the settings a node cannot start with, "ROLE: …" for each line of
+    /// <paramref name="problem"/>, on stderr. Returns the exit code for it, 2.</summary>
+    public static int Refuse(string role, NodeSettingsException problem)
+    {
+        foreach (var line in problem.Message.Split(Environment.NewLine)) Console.Error.WriteLine($"{role}: {line}");
+        return 2;
+    }
+
     /// <summary>"Failed to bind to [127.0.0.1:4053]: Address already in use", named as the cluster
     /// endpoint when Akka.Remote could not listen.</summary>
     public static string Describe(Exception exception)
