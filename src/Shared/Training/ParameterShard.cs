@@ -68,8 +68,9 @@ public sealed class ParameterShard<T> where T : unmanaged, IFloatingPointIeee754
 
     /// <summary>Adds one part of step <paramref name="step"/>'s gradient. Returns the averaged
     /// gradient once all <paramref name="parts"/> parts are in (the parameters are then
-    /// updated), else null; the array is the shard's, and the next update overwrites it. A part for a step already applied, or a duplicate (a part computed
-    /// again after its replica was lost, when the first copy had got through), is dropped and counted.</summary>
+    /// updated), else null; the array is the shard's, and the next update overwrites it. A part
+    /// for a step already applied, or a duplicate (a part computed again after its replica was
+    /// lost, when the first copy had got through), is dropped and counted.</summary>
     public T[]? Add(long step, int part, int parts, int rows, T[] gradient)
     {
         if (gradient.Length != Parameters.Length)
