@@ -27,43 +27,28 @@ public sealed class CoordinatorRestartTests
     [Fact]
     public async Task A_coordinator_given_a_file_that_is_not_a_database_refuses_to_start_and_leaves_it_alone()
     {
-        var root = Path.Combine(Path.GetTempPath(), "actornet-it-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(root);
-        try
-        {
-            var file = Path.Combine(root, "notes.db");
-            await File.WriteAllTextAsync(file, "these are my notes, not a database\n");
-            using var coordinator = Cluster.StartLoneCoordinator(root, file);
-            var (exitCode, errors) = await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        using var folder = new TempDirectory();
+        var file = folder.File("notes.db");
+        await File.WriteAllTextAsync(file, "these are my notes, not a database\n");
+        using var coordinator = Cluster.StartLoneCoordinator(folder.PathName, file);
+        var (exitCode, errors) = await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
-            Assert.Equal(2, exitCode);
-            Assert.Equal([$"coordinator: cannot use the database {file}: SQLite Error 26: 'file is not a database'."], errors);
-            Assert.Equal("these are my notes, not a database\n", await File.ReadAllTextAsync(file));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.Equal(2, exitCode);
+        Assert.Equal([$"coordinator: cannot use the database {file}: SQLite Error 26: 'file is not a database'."], errors);
+        Assert.Equal("these are my notes, not a database\n", await File.ReadAllTextAsync(file));
     }
 
     [Fact]
     public async Task A_coordinator_that_cannot_create_its_lock_file_says_which_and_stops()
     {
-        var root = Path.Combine(Path.GetTempPath(), "actornet-it-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            var file = Path.Combine(root, "runs.db");
-            Directory.CreateDirectory(file + ".coordinator.lock"); // a folder where the lock file goes
-            using var coordinator = Cluster.StartLoneCoordinator(root, file);
-            var (exitCode, errors) = await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        using var folder = new TempDirectory();
+        var file = folder.File("runs.db");
+        Directory.CreateDirectory(file + ".coordinator.lock"); // a folder where the lock file goes
+        using var coordinator = Cluster.StartLoneCoordinator(folder.PathName, file);
+        var (exitCode, errors) = await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
-            Assert.Equal(2, exitCode);
-            Assert.Equal([$"coordinator: cannot use the database {file}: cannot create its lock file {file}.coordinator.lock (Access to the path '{file}.coordinator.lock' is denied.)"], errors);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.Equal(2, exitCode);
+        Assert.Equal([$"coordinator: cannot use the database {file}: cannot create its lock file {file}.coordinator.lock (Access to the path '{file}.coordinator.lock' is denied.)"], errors);
     }
 
     [SkippableTheory]
@@ -75,21 +60,14 @@ public sealed class CoordinatorRestartTests
         await cluster.WaitForWorkersKnownAsync(1);
         var id = await cluster.StartRunAsync(SpecJson(), minWorkers: 1);
         var before = await cluster.WaitForRunAsync(id, s => s.Step >= 30, RunTimeout, "30 steps (a checkpoint)");
-        var root = Path.Combine(Path.GetTempPath(), "actornet-it-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            using var local = NodeProcess.StartConsole("local", root, "local", "--resume", id.ToString(), "--db", cluster.Database);
-            var (exitCode, errors) = await local.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        using var folder = new TempDirectory();
+        using var local = NodeProcess.StartConsole("local", folder.PathName, "local", "--resume", id.ToString(), "--db", cluster.Database);
+        var (exitCode, errors) = await local.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
-            Assert.True(exitCode == 2, $"local --resume exited with {exitCode}\n{local.Describe()}");
-            Assert.Equal([$"--resume: run {id} was submitted to a coordinator, and a coordinator is using {Database.Parse(cluster.Database).Display}: " +
-                          $"it goes on with the run itself (follow it with GET /api/runs/{id}); stop that coordinator to continue the run here"], errors);
-            await cluster.WaitForRunAsync(id, s => s.Step > before.Step + 30, RunTimeout, "30 more steps");
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.True(exitCode == 2, $"local --resume exited with {exitCode}\n{local.Describe()}");
+        Assert.Equal([$"--resume: run {id} was submitted to a coordinator, and a coordinator is using {Database.Parse(cluster.Database).Display}: " +
+                      $"it goes on with the run itself (follow it with GET /api/runs/{id}); stop that coordinator to continue the run here"], errors);
+        await cluster.WaitForRunAsync(id, s => s.Step > before.Step + 30, RunTimeout, "30 more steps");
     }
 
     [Fact]
@@ -97,31 +75,23 @@ public sealed class CoordinatorRestartTests
     {
         await using var cluster = await Cluster.StartAsync(workers: 2);
         await cluster.WaitForWorkersKnownAsync(2);
-        var root = Path.Combine(Path.GetTempPath(), "actornet-it-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(root);
-        try
-        {
-            var spec = Path.Combine(root, "restart.json");
-            await File.WriteAllTextAsync(spec, SpecJson());
-            using var watch = NodeProcess.StartConsole("submit", root, "submit", spec, "--coordinator", $"http://127.0.0.1:{cluster.HttpPort}", "--min-workers", "2", "--watch");
-            var id = await WaitForRunIdAsync(watch);
-            await cluster.WaitForRunAsync(id, s => s.Step >= 60, RunTimeout, "60 steps (two checkpoints)");
+        using var folder = new TempDirectory();
+        var spec = folder.File("restart.json");
+        await File.WriteAllTextAsync(spec, SpecJson());
+        using var watch = NodeProcess.StartConsole("submit", folder.PathName, "submit", spec, "--coordinator", $"http://127.0.0.1:{cluster.HttpPort}", "--min-workers", "2", "--watch");
+        var id = await WaitForRunIdAsync(watch);
+        await cluster.WaitForRunAsync(id, s => s.Step >= 60, RunTimeout, "60 steps (two checkpoints)");
 
-            await cluster.KillAndRestartCoordinatorAsync();
+        await cluster.KillAndRestartCoordinatorAsync();
 
-            var (exitCode, errors) = await watch.WaitForExitAsync(RunTimeout);
-            var output = watch.OutputLines();
-            Assert.True(exitCode == 0, $"submit --watch exited with {exitCode}\n{watch.Describe(40)}\n{cluster.Diagnostics()}");
-            Assert.StartsWith($"Run {id} completed: ", output[^1], StringComparison.Ordinal);
-            Assert.Contains(errors, l => l.StartsWith($"lost the coordinator at http://127.0.0.1:{cluster.HttpPort}/ (", StringComparison.Ordinal)
-                                         && l.EndsWith($"); still watching run {id}, which goes on when it is back (Ctrl+C stops watching)", StringComparison.Ordinal));
-            Assert.Contains(errors, l => l.StartsWith($"the coordinator is back: run {id} is ", StringComparison.Ordinal));
-            Assert.Contains(output, l => l.StartsWith("epoch 8/8 ", StringComparison.Ordinal));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        var (exitCode, errors) = await watch.WaitForExitAsync(RunTimeout);
+        var output = watch.OutputLines();
+        Assert.True(exitCode == 0, $"submit --watch exited with {exitCode}\n{watch.Describe(40)}\n{cluster.Diagnostics()}");
+        Assert.StartsWith($"Run {id} completed: ", output[^1], StringComparison.Ordinal);
+        Assert.Contains(errors, l => l.StartsWith($"lost the coordinator at http://127.0.0.1:{cluster.HttpPort}/ (", StringComparison.Ordinal)
+                                     && l.EndsWith($"); still watching run {id}, which goes on when it is back (Ctrl+C stops watching)", StringComparison.Ordinal));
+        Assert.Contains(errors, l => l.StartsWith($"the coordinator is back: run {id} is ", StringComparison.Ordinal));
+        Assert.Contains(output, l => l.StartsWith("epoch 8/8 ", StringComparison.Ordinal));
     }
 
     /// <summary>The run id, the first line submit prints.</summary>
@@ -144,23 +114,16 @@ public sealed class CoordinatorRestartTests
         using var db = provider == "sqlite" ? null : TestDatabase.Create(provider);
         await using var cluster = await Cluster.StartAsync(workers: 0, db?.Argument);
         var id = await cluster.StartRunAsync(SpecJson(), minWorkers: 1); // waits: there is no worker
-        var root = Path.Combine(Path.GetTempPath(), "actornet-it-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            using var second = Cluster.StartLoneCoordinator(root, cluster.Database);
-            var (exitCode, errors) = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        using var folder = new TempDirectory();
+        using var second = Cluster.StartLoneCoordinator(folder.PathName, cluster.Database);
+        var (exitCode, errors) = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
-            Assert.True(exitCode == 2, $"the second coordinator exited with {exitCode}\n{second.Describe()}");
-            var message = Assert.Single(errors);
-            Assert.StartsWith($"coordinator: the database {Database.Parse(cluster.Database).Display} is in use by another coordinator (it holds ", message, StringComparison.Ordinal);
-            Assert.EndsWith("); stop that one, or give this one another --db", message, StringComparison.Ordinal);
-            var run = await cluster.GetRunAsync(id);
-            Assert.True(run.State == "waiting", $"the first coordinator's run is {run}\n{cluster.Diagnostics()}");
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.True(exitCode == 2, $"the second coordinator exited with {exitCode}\n{second.Describe()}");
+        var message = Assert.Single(errors);
+        Assert.StartsWith($"coordinator: the database {Database.Parse(cluster.Database).Display} is in use by another coordinator (it holds ", message, StringComparison.Ordinal);
+        Assert.EndsWith("); stop that one, or give this one another --db", message, StringComparison.Ordinal);
+        var run = await cluster.GetRunAsync(id);
+        Assert.True(run.State == "waiting", $"the first coordinator's run is {run}\n{cluster.Diagnostics()}");
     }
 
     [SkippableTheory]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using ActorNet.Tests;
 using Xunit;
 
 namespace ActorNet.Integration.Tests;
@@ -11,16 +12,12 @@ namespace ActorNet.Integration.Tests;
 public sealed class NodeStartupTests : IDisposable
 {
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "actornet-it-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _folder = new();
     private readonly List<NodeProcess> _nodes = [];
     // A port some other program listens on.
     private readonly TcpListener _taken = new(IPAddress.Loopback, 0);
 
-    public NodeStartupTests()
-    {
-        Directory.CreateDirectory(_root);
-        _taken.Start();
-    }
+    public NodeStartupTests() => _taken.Start();
 
     private int TakenPort => ((IPEndPoint)_taken.LocalEndpoint).Port;
 
@@ -29,13 +26,13 @@ public sealed class NodeStartupTests : IDisposable
 
     private NodeProcess Start(string name, string dll, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var node = NodeProcess.Start(name, dll, _root, environment ?? new Dictionary<string, string>(), args);
+        var node = NodeProcess.Start(name, dll, _folder.PathName, environment ?? new Dictionary<string, string>(), args);
         _nodes.Add(node);
         return node;
     }
 
     private NodeProcess StartCoordinator(params string[] args) =>
-        Start("coordinator", Coordinator, null, [.. args, "--db", Path.Combine(_root, "actornet.db")]);
+        Start("coordinator", Coordinator, null, [.. args, "--db", _folder.File("actornet.db")]);
 
     /// <summary>Waits for the node to exit; asserts code 2, no stack trace anywhere, nothing on stdout; returns the stderr lines.</summary>
     private static async Task<string[]> RefusedAsync(NodeProcess node)
@@ -77,9 +74,7 @@ public sealed class NodeStartupTests : IDisposable
     public async Task A_coordinator_whose_cluster_port_is_taken_says_which_and_stops()
     {
         var errors = await RefusedAsync(StartCoordinator("--port", TakenPort.ToString(), "--urls", "http://127.0.0.1:0"));
-        // Before it, Akka's own reports of the failed bind, one line each.
-        Assert.Equal($"coordinator: cannot start: cluster endpoint (ActorNet:Host, ActorNet:Port): Failed to bind to [127.0.0.1:{TakenPort}]: Address already in use", errors[^1]);
-        Assert.All(errors[..^1], l => Assert.Matches(@"^\[\d\d:\d\d:\d\d (ERR|WRN)\] ", l));
+        AssertLastAfterBriefReports($"coordinator: cannot start: cluster endpoint (ActorNet:Host, ActorNet:Port): Failed to bind to [127.0.0.1:{TakenPort}]: Address already in use", errors);
     }
 
     [Fact]
@@ -93,8 +88,7 @@ public sealed class NodeStartupTests : IDisposable
     public async Task A_worker_whose_port_is_taken_says_which_and_stops()
     {
         var errors = await RefusedAsync(Start("worker", Worker, null, "--seed", "akka.tcp://actornet@127.0.0.1:4053", "--port", TakenPort.ToString()));
-        Assert.Equal($"worker: cannot start: cluster endpoint (ActorNet:Host, ActorNet:Port): Failed to bind to [127.0.0.1:{TakenPort}]: Address already in use", errors[^1]);
-        Assert.All(errors[..^1], l => Assert.Matches(@"^\[\d\d:\d\d:\d\d (ERR|WRN)\] ", l));
+        AssertLastAfterBriefReports($"worker: cannot start: cluster endpoint (ActorNet:Host, ActorNet:Port): Failed to bind to [127.0.0.1:{TakenPort}]: Address already in use", errors);
     }
 
     [Fact]
@@ -107,6 +101,14 @@ public sealed class NodeStartupTests : IDisposable
         Start("worker", Worker, null, "--seed", address);
 
         await WaitForAsync(coordinator, () => coordinator.LogContains("is ready; 1 worker(s)") ? "" : null, "a ready worker");
+    }
+
+    /// <summary>The last line is <paramref name="last"/>; before it come Akka's own reports of the
+    /// failed bind, one line each.</summary>
+    private static void AssertLastAfterBriefReports(string last, string[] errors)
+    {
+        Assert.Equal(last, errors[^1]);
+        Assert.All(errors[..^1], l => Assert.Matches(@"^\[\d\d:\d\d:\d\d (ERR|WRN)\] ", l));
     }
 
     private static async Task<string> WaitForAsync(NodeProcess node, Func<string?> found, string what)
@@ -125,10 +127,6 @@ public sealed class NodeStartupTests : IDisposable
     {
         foreach (var node in _nodes.AsEnumerable().Reverse()) node.Dispose();
         _taken.Stop();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException) { } // a node's last log line may still be flushing; the folder is in the temp directory
+        _folder.Dispose();
     }
 }

@@ -1,15 +1,15 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace ActorNet.Tests.Data;
+namespace ActorNet.Tests;
 
-/// <summary>A fresh directory for one test's files, deleted on Dispose, which xunit calls also
+/// <summary>A fresh directory for one test's files (and the nodes it starts), deleted on Dispose, which xunit calls also
 /// when the test fails.</summary>
 public sealed class TempDirectory : IDisposable
 {
     public TempDirectory() => Directory.CreateDirectory(PathName);
 
-    public string PathName { get; } = Path.Combine(Path.GetTempPath(), "actornet-data-" + Guid.NewGuid().ToString("N"));
+    public string PathName { get; } = Path.Combine(Path.GetTempPath(), "actornet-test-" + Guid.NewGuid().ToString("N"));
 
     public string File(string name) => Path.Combine(PathName, name);
 
