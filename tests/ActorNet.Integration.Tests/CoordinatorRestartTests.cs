@@ -70,6 +70,55 @@ public sealed class CoordinatorRestartTests
         await cluster.WaitForRunAsync(id, s => s.Step > before.Step + 30, RunTimeout, "30 more steps");
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task While_local_resume_continues_a_coordinator_s_run_no_coordinator_starts_on_the_database_and_one_takes_the_run_back_after(string provider)
+    {
+        using var db = provider == "sqlite" ? null : TestDatabase.Create(provider);
+        await using var cluster = await Cluster.StartAsync(workers: 1, db?.Argument);
+        await cluster.WaitForWorkersKnownAsync(1);
+        // Epochs enough (18,800 steps) for local --resume to be still running when the coordinator below starts.
+        var longer = JsonNode.Parse(SpecJson())!.AsObject();
+        longer["epochs"] = 200;
+        var id = await cluster.StartRunAsync(longer.ToJsonString(), minWorkers: 1);
+        await cluster.WaitForRunAsync(id, s => s.Step >= 30, RunTimeout, "30 steps (a checkpoint)");
+        cluster.Coordinator.KillHard();
+
+        using var folder = new TempDirectory();
+        using var local = NodeProcess.StartConsole("local", folder.PathName, "local", "--resume", id.ToString(), "--db", cluster.Database);
+        await WaitForLineAsync(local, $"Run {id} (resumed)");
+        using var coordinator = Cluster.StartLoneCoordinator(folder.PathName, cluster.Database);
+        var (exitCode, errors) = await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(exitCode == 2, $"a coordinator started during local --resume exited with {exitCode}\n{coordinator.Describe()}\n{local.Describe()}");
+        var message = Assert.Single(errors);
+        Assert.StartsWith($"coordinator: the database {Database.Parse(cluster.Database).Display} is in use by another coordinator, " +
+                          "or by `actornet local --resume` of a coordinator's run (it holds ", message, StringComparison.Ordinal);
+        Assert.False(local.HasExited, $"local --resume ended early\n{local.Describe()}");
+
+        // local --resume is killed: the lock goes with it, and the run's coordinator continues the run.
+        local.KillHard();
+        var stopped = await ReadStepAsync(cluster, id);
+        await cluster.KillAndRestartCoordinatorAsync();
+        await cluster.WaitForRunAsync(id, s => s.State == "running" && s.Step > stopped + 25, RunTimeout, "the run going on under the coordinator");
+    }
+
+    /// <summary>The run's step as its coordinator would resume it: read from the database, without a coordinator.</summary>
+    private static Task<long> ReadStepAsync(Cluster cluster, Guid id) =>
+        Task.Run(() => new CheckpointStore(Database.Parse(cluster.Database)).Run(id.ToString()).Checkpoints.Max(c => c.Step));
+
+    private static async Task WaitForLineAsync(NodeProcess process, string start)
+    {
+        var deadline = DateTime.UtcNow + Cluster.StartTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.OutputLines().Any(l => l.StartsWith(start, StringComparison.Ordinal))) return;
+            Assert.False(process.HasExited, $"{process.Name} exited before printing \"{start}\"\n{process.Describe()}");
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{process.Name} printed no \"{start}\" within {Cluster.StartTimeout}\n{process.Describe()}");
+    }
+
     [Fact]
     public async Task Submit_watch_follows_a_run_across_its_coordinator_s_restart_to_the_end()
     {
@@ -120,7 +169,8 @@ public sealed class CoordinatorRestartTests
 
         Assert.True(exitCode == 2, $"the second coordinator exited with {exitCode}\n{second.Describe()}");
         var message = Assert.Single(errors);
-        Assert.StartsWith($"coordinator: the database {Database.Parse(cluster.Database).Display} is in use by another coordinator (it holds ", message, StringComparison.Ordinal);
+        Assert.StartsWith($"coordinator: the database {Database.Parse(cluster.Database).Display} is in use by another coordinator, " +
+                          "or by `actornet local --resume` of a coordinator's run (it holds ", message, StringComparison.Ordinal);
         Assert.EndsWith("); stop that one, or give this one another --db", message, StringComparison.Ordinal);
         var run = await cluster.GetRunAsync(id);
         Assert.True(run.State == "waiting", $"the first coordinator's run is {run}\n{cluster.Diagnostics()}");

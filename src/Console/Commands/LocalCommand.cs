@@ -41,6 +41,7 @@ internal static class LocalCommand
         Database database;
         Guid? runId = null;
         string? baseDirectory;
+        CoordinatorLock? coordinatorLock = null;
         try
         {
             if (workers < 1) throw new ArgumentException($"--workers: must be at least 1, found {workers}");
@@ -53,8 +54,11 @@ internal static class LocalCommand
                 var stored = store.Run(resume);
                 if (stored.Ended is { Outcome: not RunEnd.Cancelled } ended)
                     throw new ArgumentException($"--resume: run {stored.RunId} has already {stored.State} (at step {ended.Step}); only a cancelled or interrupted run continues");
-                // Both would write the run's journal.
-                if (stored.Ended is null && store.AdmittedByCoordinator(stored.RunId) && CoordinatorLock.IsHeld(database))
+                // A coordinator resumes the runs it accepted that have not ended, and both would
+                // write the run's journal: such a run is continued here only under the coordinators'
+                // lock, which keeps a coordinator from starting on this database meanwhile.
+                if (store.AdmittedByCoordinator(stored.RunId)
+                    && (coordinatorLock = CoordinatorLock.TryAcquire(database)) is null && stored.Ended is null)
                     throw new ArgumentException($"--resume: run {stored.RunId} was submitted to a coordinator, and a coordinator is using {database.Display}: it goes on with the run itself " +
                                                 $"(follow it with GET /api/runs/{stored.RunId}); stop that coordinator to continue the run here");
                 runId = stored.RunId;
@@ -69,9 +73,11 @@ internal static class LocalCommand
         }
         catch (Exception e) when (e is RunSpecException or DataFormatException or ArgumentException or IOException or DatabaseException or CheckpointNotFoundException)
         {
+            coordinatorLock?.Dispose();
             Console.Error.WriteLine(e.Message);
             return 2;
         }
+        using var heldUntilTheEnd = coordinatorLock;
 
         var result = json ? ResultOutput.Reserve() : Console.Out;
         var logs = new LogSettings { Role = "local" };

@@ -11,7 +11,9 @@ namespace ActorNet.Persistence;
 /// server lets go of it when the process ends, however it ends (SIGKILL too), so a coordinator
 /// started again after a crash is not refused. Other readers and writers (the console, `actornet
 /// local`, which journals runs of its own) take no such lock; <see cref="IsHeld"/> tells them
-/// whether a coordinator is at work.
+/// whether a coordinator is at work. The one exception: `actornet local --resume` of a run a
+/// coordinator accepted holds the lock while it runs, since a coordinator started meanwhile
+/// would resume that run too.
 /// </summary>
 public sealed class CoordinatorLock : IDisposable
 {
@@ -26,8 +28,12 @@ public sealed class CoordinatorLock : IDisposable
     /// <summary>Takes the lock, or throws a <see cref="DatabaseException"/> that says another
     /// coordinator holds it. Call after <see cref="Database.PrepareForWriting"/>.</summary>
     public static CoordinatorLock Acquire(Database database) =>
-        TryAcquire(database, create: true) ?? throw new DatabaseException(
-            $"the database {database.Display} is in use by another coordinator (it holds {Describe(database)}); stop that one, or give this one another --db");
+        TryAcquire(database) ?? throw new DatabaseException(
+            $"the database {database.Display} is in use by another coordinator, or by `actornet local --resume` of a coordinator's run " +
+            $"(it holds {Describe(database)}); stop that one, or give this one another --db");
+
+    /// <summary>Takes the lock, or returns null when another process holds it.</summary>
+    public static CoordinatorLock? TryAcquire(Database database) => TryAcquire(database, create: true);
 
     /// <summary>Whether a coordinator holds the lock of <paramref name="database"/> now, for a
     /// process that is not one: it takes the lock and lets go of it at once, or finds it taken.
