@@ -52,6 +52,15 @@ builder.Services.AddAkka(NodeSettings.SystemName, akka => akka
 
 var app = builder.Build();
 RunsApi.Map(app);
+// On PostgreSQL the lock goes with its connection: taken again when that is lost, and if another
+// coordinator took it meanwhile, this one stops (exit code 1) instead of writing the same runs.
+string? lockLost = null;
+databaseLock.Watch(TimeSpan.FromSeconds(5), notice: problem => Log.Warning("{Problem}", problem), lost: problem =>
+{
+    Log.Error("{Problem}", problem);
+    lockLost = problem;
+    app.Lifetime.StopApplication();
+});
 if (settings.ExitOnStdinClose) StdinWatch.OnEnd(app.Lifetime.StopApplication);
 app.Lifetime.ApplicationStarted.Register(() =>
     Log.Information("Coordinator up: cluster {Address}, API {Urls}, database {Database}",
@@ -60,7 +69,9 @@ app.Lifetime.ApplicationStarted.Register(() =>
 if (await NodeStartup.RunAsync("coordinator", () => app.StartAsync()) is { } failed) return failed;
 await app.WaitForShutdownAsync();
 databaseLock.Dispose();
-return 0;
+if (lockLost is null) return 0;
+Console.Error.WriteLine($"coordinator: {lockLost}");
+return 1;
 
 // Urls (--urls, ASPNETCORE_URLS): each of its addresses, separated by ';', must be a URL Kestrel can bind.
 static void CheckUrls(IConfiguration configuration)

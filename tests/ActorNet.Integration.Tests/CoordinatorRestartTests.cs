@@ -176,6 +176,21 @@ public sealed class CoordinatorRestartTests
         Assert.True(run.State == "waiting", $"the first coordinator's run is {run}\n{cluster.Diagnostics()}");
     }
 
+    [SkippableFact]
+    public async Task A_coordinator_whose_PostgreSQL_lock_another_process_took_after_its_connection_was_lost_stops()
+    {
+        using var db = TestDatabase.Postgres();
+        await using var cluster = await Cluster.StartAsync(workers: 0, db.Argument);
+        Assert.Equal(1, db.EndAdvisoryLockSessions());
+        using var other = CoordinatorLock.TryAcquire(db.Database); // before the coordinator looks again (every 5 s)
+        Assert.NotNull(other);
+        var (exitCode, errors) = await cluster.Coordinator.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(exitCode == 1, $"the coordinator exited with {exitCode}\n{cluster.Coordinator.Describe()}");
+        Assert.Equal($"coordinator: lost the coordinators' lock on {db.Database.Display} (its connection was lost) and another process holds it now; " +
+                     "stopping, so that two coordinators do not write the same runs", errors[^1]);
+    }
+
     [SkippableTheory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task A_run_resumes_after_its_coordinator_is_killed_and_ends_with_the_weights_of_an_uninterrupted_run(string provider)

@@ -73,6 +73,20 @@ public sealed class TestDatabase : IDisposable
         return new TestDatabase(Database.Parse(connectionString), connectionString, null, admin, name);
     }
 
+    /// <summary>Ends, as an administrator or a server restart would, every session of this
+    /// PostgreSQL database that holds an advisory lock (the coordinators' lock); how many there were.</summary>
+    public int EndAdvisoryLockSessions()
+    {
+        using var connection = new NpgsqlConnection(Database.ConnectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand("""
+            SELECT count(*) FROM (
+              SELECT pg_terminate_backend(pid) FROM pg_locks
+              WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) ended
+            """, connection);
+        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public void Dispose()
     {
         if (_folder is not null && Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
