@@ -19,7 +19,7 @@ public sealed record PartLossComputed(Guid RunId, long Step, int Attempt, int Pa
 
 /// <summary>Shard → replica (which hands it to its layer actor): the layer's parameters after
 /// <paramref name="Version"/> updates; the forward pass of step t uses version t.</summary>
-public sealed record ParametersUpdated<T>(Guid RunId, long Version, int Layer, T[] Parameters) : IActorNetMessage;
+public sealed record ParametersUpdated<T>(Guid RunId, long Version, int Layer, T[] Parameters) : IBroadcastMessage;
 
 /// <summary>Shard → run: step applied to this layer. Carries the new parameters (a local
 /// reference, for metrics and the final model) and, in a traced run only, the averaged gradient

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ActorNet.Protocol;
 using Akka.Actor;
 using Akka.Configuration;
@@ -60,12 +61,23 @@ public sealed class ActorNetSerializer : SerializerWithStringManifest
 
     private static long _bytesWritten;
 
-    /// <summary>Payload bytes this process has serialized so far: what it sent to other nodes
-    /// (messages between actors of one process are not serialized). Read by the benchmark.</summary>
+    /// <summary>Payload bytes this process has handed to other nodes so far (messages between
+    /// actors of one process are not serialized; a broadcast message counts once per recipient,
+    /// though encoded once). Read by the benchmark.</summary>
     public static long BytesWritten => Interlocked.Read(ref _bytesWritten);
+
+    // Akka.Remote encodes a message once per recipient; a shard sends one ParametersUpdated to
+    // every replica. The bytes of a broadcast message are kept as long as the message lives, and
+    // its other recipients get the same bytes (Akka.Remote only reads them).
+    private static readonly ConditionalWeakTable<object, byte[]> BroadcastBytes = new();
 
     public override byte[] ToBinary(object obj)
     {
+        if (obj is IBroadcastMessage && BroadcastBytes.TryGetValue(obj, out var encoded))
+        {
+            Interlocked.Add(ref _bytesWritten, encoded.Length);
+            return encoded;
+        }
         var codec = CodecFor(obj);
         // Measure, then write into a buffer of exactly that size: the arrays are copied once.
         var measuring = WireWriter.Measuring(codec.Manifest);
@@ -75,6 +87,7 @@ public sealed class ActorNetSerializer : SerializerWithStringManifest
         var writer = WireWriter.Into(bytes, codec.Manifest);
         WriteMessage(ref writer, codec, obj);
         Interlocked.Add(ref _bytesWritten, bytes.Length);
+        if (obj is IBroadcastMessage) BroadcastBytes.AddOrUpdate(obj, bytes);
         return bytes;
     }
 

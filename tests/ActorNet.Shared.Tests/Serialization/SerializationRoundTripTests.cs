@@ -86,6 +86,27 @@ public sealed class SerializationRoundTripTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_shard_s_new_parameters_are_encoded_once_for_all_their_recipients()
+    {
+        // Akka.Remote asks for the bytes once per recipient; a shard sends one message to every replica.
+        var update = new ParametersUpdated<float>(Guid.NewGuid(), 3, 1, [1f, 2f, 3f]);
+        var serializer = Sys.Serialization.FindSerializerFor(update);
+
+        var first = serializer.ToBinary(update);
+        var second = serializer.ToBinary(update);
+        var equalButAnother = serializer.ToBinary(update with { });
+        var gradients = new LayerGradientsComputed<float>(Guid.NewGuid(), 3, 0, 1, 0, 2, 16, [1f, 2f]);
+
+        Assert.Same(first, second);
+        Assert.NotSame(first, equalButAnother);
+        Assert.Equal(first, equalButAnother);
+        Assert.NotSame(serializer.ToBinary(gradients), serializer.ToBinary(gradients)); // not broadcast: encoded each time
+        var copy = (ParametersUpdated<float>)Sys.Serialization.Deserialize(second, serializer.Identifier, "params.f32");
+        Assert.Equal(update.Parameters, copy.Parameters);
+        Assert.Equal((update.RunId, update.Version, update.Layer), (copy.RunId, copy.Version, copy.Layer));
+    }
+
+    [Fact]
     public void UseReplicas_actor_refs_resolve_to_the_same_live_actors()
     {
         var echo = Sys.ActorOf(Props.Create(() => new EchoActor()), "replica-0");
