@@ -103,6 +103,31 @@ public sealed class CoordinatorRestartTests
         await cluster.WaitForRunAsync(id, s => s.State == "running" && s.Step > stopped + 25, RunTimeout, "the run going on under the coordinator");
     }
 
+    [SkippableFact]
+    public async Task Local_resume_of_a_coordinator_s_run_stops_when_a_coordinator_took_its_PostgreSQL_lock_after_its_connection_was_lost()
+    {
+        using var db = TestDatabase.Postgres();
+        await using var cluster = await Cluster.StartAsync(workers: 1, db.Argument);
+        await cluster.WaitForWorkersKnownAsync(1);
+        var longer = JsonNode.Parse(SpecJson())!.AsObject();
+        longer["epochs"] = 200;
+        var id = await cluster.StartRunAsync(longer.ToJsonString(), minWorkers: 1);
+        await cluster.WaitForRunAsync(id, s => s.Step >= 30, RunTimeout, "30 steps (a checkpoint)");
+        cluster.Coordinator.KillHard();
+        using var folder = new TempDirectory();
+        using var local = NodeProcess.StartConsole("local", folder.PathName, "local", "--resume", id.ToString(), "--db", cluster.Database);
+        await WaitForLineAsync(local, $"Run {id} (resumed)");
+
+        Assert.Equal(1, db.EndAdvisoryLockSessions());
+        using var coordinatorLock = CoordinatorLock.TryAcquire(db.Database); // as a coordinator would, before local looks again (every 5 s)
+        Assert.NotNull(coordinatorLock);
+        var (exitCode, errors) = await local.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(exitCode == 1, $"local --resume exited with {exitCode}\n{local.Describe()}");
+        Assert.Equal($"local: lost the coordinators' lock on {db.Database.Display} (its connection was lost) and another process holds it now; " +
+                     "stopping, so that two coordinators do not write the same runs", errors[^1]);
+    }
+
     /// <summary>The run's step as its coordinator would resume it: read from the database, without a coordinator.</summary>
     private static Task<long> ReadStepAsync(Cluster cluster, Guid id) =>
         Task.Run(() => new CheckpointStore(Database.Parse(cluster.Database)).Run(id.ToString()).Checkpoints.Max(c => c.Step));

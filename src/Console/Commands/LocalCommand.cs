@@ -97,6 +97,14 @@ internal static class LocalCommand
         }
         // Ctrl+C: finish the step in progress, then stop cleanly with what has been learned.
         await using var stopOnCancel = cancellation.Register(run.Stop);
+        // Resuming a coordinator's run on PostgreSQL: if the lock's session is lost and a
+        // coordinator takes the lock meanwhile, that coordinator resumes the run too; stop here.
+        string? lockLost = null;
+        coordinatorLock?.Watch(TimeSpan.FromSeconds(5), notice: problem => Console.Error.WriteLine($"local: {problem}"), lost: problem =>
+        {
+            lockLost = problem;
+            run.Stop();
+        });
 
         RunCompleted done;
         try
@@ -106,6 +114,11 @@ internal static class LocalCommand
         catch (RunFailedException e)
         {
             Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+        if (lockLost is not null)
+        {
+            Console.Error.WriteLine($"local: {lockLost}");
             return 1;
         }
 
