@@ -43,7 +43,6 @@ public sealed class CoordinatorLock : IDisposable
     public static CoordinatorLock? TryAcquire(Database database) =>
         database.Provider == DatabaseProvider.Sqlite ? OnFile(database) : OnServer(database);
 
-
     private static string Describe(Database database) =>
         database.Provider == DatabaseProvider.Sqlite ? LockFile(database) ?? "(none)" : $"advisory lock {AdvisoryKey} there";
 
