@@ -76,17 +76,10 @@ public sealed class CoordinatorRestartTests
     {
         using var db = provider == "sqlite" ? null : TestDatabase.Create(provider);
         await using var cluster = await Cluster.StartAsync(workers: 1, db?.Argument);
-        await cluster.WaitForWorkersKnownAsync(1);
-        // Epochs enough (18,800 steps) for local --resume to be still running when the coordinator below starts.
-        var longer = JsonNode.Parse(SpecJson())!.AsObject();
-        longer["epochs"] = 200;
-        var id = await cluster.StartRunAsync(longer.ToJsonString(), minWorkers: 1);
-        await cluster.WaitForRunAsync(id, s => s.Step >= 30, RunTimeout, "30 steps (a checkpoint)");
-        cluster.Coordinator.KillHard();
-
         using var folder = new TempDirectory();
-        using var local = NodeProcess.StartConsole("local", folder.PathName, "local", "--resume", id.ToString(), "--db", cluster.Database);
-        await WaitForLineAsync(local, $"Run {id} (resumed)");
+        var resumed = await ResumeLocallyAfterItsCoordinatorIsKilledAsync(cluster, folder);
+        using var local = resumed.Local;
+        var id = resumed.Id;
         using var coordinator = Cluster.StartLoneCoordinator(folder.PathName, cluster.Database);
         var (exitCode, errors) = await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
@@ -108,15 +101,8 @@ public sealed class CoordinatorRestartTests
     {
         using var db = TestDatabase.Postgres();
         await using var cluster = await Cluster.StartAsync(workers: 1, db.Argument);
-        await cluster.WaitForWorkersKnownAsync(1);
-        var longer = JsonNode.Parse(SpecJson())!.AsObject();
-        longer["epochs"] = 200;
-        var id = await cluster.StartRunAsync(longer.ToJsonString(), minWorkers: 1);
-        await cluster.WaitForRunAsync(id, s => s.Step >= 30, RunTimeout, "30 steps (a checkpoint)");
-        cluster.Coordinator.KillHard();
         using var folder = new TempDirectory();
-        using var local = NodeProcess.StartConsole("local", folder.PathName, "local", "--resume", id.ToString(), "--db", cluster.Database);
-        await WaitForLineAsync(local, $"Run {id} (resumed)");
+        using var local = (await ResumeLocallyAfterItsCoordinatorIsKilledAsync(cluster, folder)).Local;
 
         Assert.Equal(1, db.EndAdvisoryLockSessions());
         using var coordinatorLock = CoordinatorLock.TryAcquire(db.Database); // as a coordinator would, before local looks again (every 5 s)
@@ -128,20 +114,47 @@ public sealed class CoordinatorRestartTests
                      "stopping, so that two coordinators do not write the same runs", errors[^1]);
     }
 
+    /// <summary>Submits a run of 18,800 steps (long enough for local --resume to be still running
+    /// whatever the test does next) to the cluster's coordinator, kills that coordinator after
+    /// 30 steps (a checkpoint), and starts <c>actornet local --resume</c> of the run; returns once
+    /// it says it resumed. The caller disposes the process.</summary>
+    private static async Task<(Guid Id, NodeProcess Local)> ResumeLocallyAfterItsCoordinatorIsKilledAsync(Cluster cluster, TempDirectory folder)
+    {
+        await cluster.WaitForWorkersKnownAsync(1);
+        var longer = JsonNode.Parse(SpecJson())!.AsObject();
+        longer["epochs"] = 200;
+        var id = await cluster.StartRunAsync(longer.ToJsonString(), minWorkers: 1);
+        await cluster.WaitForRunAsync(id, s => s.Step >= 30, RunTimeout, "30 steps (a checkpoint)");
+        cluster.Coordinator.KillHard();
+        var local = NodeProcess.StartConsole("local", folder.PathName, "local", "--resume", id.ToString(), "--db", cluster.Database);
+        try
+        {
+            await WaitForOutputAsync<bool>(local, lines => lines.Any(l => l.StartsWith($"Run {id} (resumed)", StringComparison.Ordinal)) ? true : null, $"\"Run {id} (resumed)\"");
+            return (id, local);
+        }
+        catch
+        {
+            local.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The run's step as its coordinator would resume it: read from the database, without a coordinator.</summary>
     private static Task<long> ReadStepAsync(Cluster cluster, Guid id) =>
         Task.Run(() => new CheckpointStore(Database.Parse(cluster.Database)).Run(id.ToString()).Checkpoints.Max(c => c.Step));
 
-    private static async Task WaitForLineAsync(NodeProcess process, string start)
+    /// <summary>Polls what <paramref name="process"/> printed on stdout until <paramref name="find"/>
+    /// finds something in it (with the start deadline); fails if the process ends first.</summary>
+    private static async Task<T> WaitForOutputAsync<T>(NodeProcess process, Func<string[], T?> find, string what) where T : struct
     {
         var deadline = DateTime.UtcNow + Cluster.StartTimeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (process.OutputLines().Any(l => l.StartsWith(start, StringComparison.Ordinal))) return;
-            Assert.False(process.HasExited, $"{process.Name} exited before printing \"{start}\"\n{process.Describe()}");
+            if (find(process.OutputLines()) is { } found) return found;
+            Assert.False(process.HasExited, $"{process.Name} exited before printing {what}\n{process.Describe()}");
             await Task.Delay(200);
         }
-        throw new TimeoutException($"{process.Name} printed no \"{start}\" within {Cluster.StartTimeout}\n{process.Describe()}");
+        throw new TimeoutException($"{process.Name} printed no {what} within {Cluster.StartTimeout}\n{process.Describe()}");
     }
 
     [Fact]
@@ -169,17 +182,8 @@ public sealed class CoordinatorRestartTests
     }
 
     /// <summary>The run id, the first line submit prints.</summary>
-    private static async Task<Guid> WaitForRunIdAsync(NodeProcess submit)
-    {
-        var deadline = DateTime.UtcNow + Cluster.StartTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (submit.OutputLines() is [var first, ..] && Guid.TryParse(first, out var id)) return id;
-            Assert.False(submit.HasExited, $"submit exited before printing a run id\n{submit.Describe()}");
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"submit printed no run id within {Cluster.StartTimeout}\n{submit.Describe()}");
-    }
+    private static Task<Guid> WaitForRunIdAsync(NodeProcess submit) =>
+        WaitForOutputAsync(submit, lines => lines is [var first, ..] && Guid.TryParse(first, out var id) ? id : (Guid?)null, "a run id");
 
     [SkippableTheory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
