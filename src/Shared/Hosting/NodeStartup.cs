@@ -24,14 +24,17 @@ public static class NodeStartup
     /// <remarks>Akka.Hosting writes a failed start's whole exception to stdout as well as to the
     /// log, and an actor system that failed to start logs to stdout as it stops; so stdout is held
     /// back until the start is over (the logs go to stderr), and after a failure nothing more is
-    /// written to either stream but that line.</remarks>
+    /// written to either stream but that line. Stderr goes through a <see cref="ClosableWriter"/>
+    /// meanwhile, closed before that line, so that no log line can come after it.</remarks>
     public static async Task<int?> RunAsync(string role, Func<Task> start)
     {
         var stdout = Console.Out;
         var stderr = Console.Error;
         var held = new StringWriter();
+        var errors = new ClosableWriter(stderr);
         _starting = true;
         Console.SetOut(held);
+        Console.SetError(errors);
         try
         {
             await start();
@@ -39,13 +42,14 @@ public static class NodeStartup
         catch (Exception e)
         {
             Console.SetOut(TextWriter.Null);
-            Console.SetError(TextWriter.Null);
+            errors.Close();
             Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, Source).Fatal(e, "{Role} could not start", role);
             await Log.CloseAndFlushAsync();
             await stderr.WriteLineAsync($"{role}: cannot start: {Describe(e)}");
             return 2;
         }
         Console.SetOut(stdout);
+        Console.SetError(stderr);
         await stdout.WriteAsync(held.ToString());
         _starting = false;
         return null;
