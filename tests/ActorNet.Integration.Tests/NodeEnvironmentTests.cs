@@ -21,6 +21,8 @@ public sealed class NodeEnvironmentTests
         var expected = Regex.Matches(File.ReadAllText(script), @"^export (\w+)=\$\{\1:-([^}]*)\}$", RegexOptions.Multiline)
             .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         Assert.Equal(["DOTNET_GCgen0size", "GLIBC_TUNABLES"], expected.Keys.Order());
+        Assert.True(ActorNet.Persistence.SqliteMemory.KeepsFreedMemory(expected["GLIBC_TUNABLES"], 1L << 30),
+            $"{script}: GLIBC_TUNABLES does not keep freed memory in the process, so runs cannot fault in their saves' memory beforehand");
 
         foreach (var project in new[] { "Coordinator", "Worker" })
         {

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using ActorNet.Data;
 using ActorNet.Model;
+using ActorNet.Numerics;
+using ActorNet.Persistence;
 using ActorNet.Protocol;
 using ActorNet.Training;
 using Akka.Actor;
@@ -283,8 +286,18 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     {
         _log.Info("Run {RunId} ({Name}): {Parameters} parameters, {TrainSamples} training samples, {Steps} steps",
             [_setup.RunId, _setup.Spec.Name, _setup.Layout.ParameterCount, _setup.Data.Train.Count, _schedule.TotalSteps]);
+        if (SnapshotPluginId == RunStorage.Sql.SnapshotPluginId && !_async) ReserveMemoryForSaves();
         foreach (var w in _setup.Workers) AskForReplica(w);
         _epochClock.Start();
+    }
+
+    private void ReserveMemoryForSaves()
+    {
+        var checkpointBytes = _setup.Layout.ParameterCount * (1 + Optimizers.StateSlots(_setup.Spec.Optimizer.Kind)) * Unsafe.SizeOf<T>();
+        var clock = Stopwatch.StartNew();
+        if (SqliteMemory.ReserveFor(Context.System, checkpointBytes) is > 0 and var bytes)
+            _log.Info("Run {RunId}: faulted in {MiB:F0} MiB of native memory for SQLite's copies of its checkpoints in {Ms} ms",
+                [_setup.RunId, bytes / 1048576.0, clock.ElapsedMilliseconds]);
     }
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
