@@ -68,7 +68,11 @@ internal sealed class NodeProcess : IDisposable
 
     /// <summary>Starts the console, <c>dotnet actornet.dll args…</c> (it takes no --log-file), in a new folder under <paramref name="root"/>.</summary>
     public static NodeProcess StartConsole(string name, string root, params string[] args) =>
-        Start(name, Cluster.BuiltDll("Console", "actornet"), root, new Dictionary<string, string>(), logFileSwitch: false, args);
+        StartConsole(name, root, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="StartConsole(string, string, string[])"/>, with these environment variables as well.</summary>
+    public static NodeProcess StartConsole(string name, string root, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start(name, Cluster.BuiltDll("Console", "actornet"), root, environment, logFileSwitch: false, args);
 
     private static NodeProcess Start(string name, string dll, string root, IReadOnlyDictionary<string, string> environment, bool logFileSwitch, string[] args)
     {
