@@ -44,12 +44,32 @@ internal sealed class Cli : IDisposable
         {
             await process.WaitForExitAsync(cts.Token);
         }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"actornet {string.Join(' ', args)} did not end within {timeout}\n" + Tail(stdout, "stdout") + Tail(stderr, "stderr") + LogTail());
+        }
         finally
         {
             if (!process.HasExited) process.Kill(entireProcessTree: true);
         }
         process.WaitForExit();
         return (process.ExitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    private static string Tail(StringBuilder text, string name)
+    {
+        string[] lines;
+        lock (text) lines = text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return $"--- {name}, last lines:\n{string.Join('\n', lines.TakeLast(15))}\n";
+    }
+
+    /// <summary>The last events of the log the command wrote in its folder (logs/actornet-ROLE.log).</summary>
+    private string LogTail()
+    {
+        var logs = Path.Combine(WorkDir, "logs");
+        if (!Directory.Exists(logs)) return "--- no log\n";
+        return string.Concat(Directory.GetFiles(logs).Select(f =>
+            $"--- {Path.GetFileName(f)}, last events:\n{string.Join('\n', File.ReadLines(f).TakeLast(15))}\n"));
     }
 
     public void Dispose()

@@ -50,6 +50,7 @@ public static class NodeStartup
         }
         Console.SetOut(stdout);
         Console.SetError(stderr);
+        errors.Flush(); // a partial line written while starting
         await stdout.WriteAsync(held.ToString());
         _starting = false;
         return null;
