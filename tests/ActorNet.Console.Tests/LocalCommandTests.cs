@@ -91,9 +91,13 @@ public sealed class LocalCommandTests
 
 public sealed class LocalCommandInterruptTests
 {
-    [Fact]
+    [SkippableFact]
     public async Task Ctrl_C_finishes_the_step_and_stops_cleanly_keeping_what_was_learned()
     {
+        // A shell without job control starts background commands with SIGINT ignored, and a
+        // process hands that on to the processes it starts: the command would never see the signal.
+        Skip.If(SigIntIgnored(), "SIGINT is ignored in this test process (its shell started it in the background without job control), " +
+                                 "and so in the actornet it starts: Ctrl+C cannot be simulated here");
         using var cli = new Cli();
         var spec = cli.PathIn("long.json");
         File.WriteAllText(spec, """
@@ -117,4 +121,9 @@ public sealed class LocalCommandInterruptTests
         Assert.DoesNotContain("   at ", stderr);
         Assert.Equal(2, System.Text.Json.JsonDocument.Parse(File.ReadAllText(weights)).RootElement.GetProperty("layers").GetArrayLength());
     }
+
+    /// <summary>Whether this process ignores SIGINT (signal 2: bit 1 of /proc/self/status's SigIgn mask).</summary>
+    private static bool SigIntIgnored() =>
+        File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) is { } line
+        && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 0x2) != 0;
 }
