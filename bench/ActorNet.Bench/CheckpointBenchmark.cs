@@ -54,9 +54,8 @@ internal static class CheckpointBenchmark
                 }
                 await system.Terminate();
             }
-            var parameters = ModelLayout.From(spec, 784).ParameterCount;
-            var copies = Numerics.Optimizers.StateSlots(spec.Optimizer.Kind) + 1;
-            Console.WriteLine($"model: {parameters:N0} parameters, float32, {optimizer}: {copies * parameters * 4.0 / (1 << 20):F0} MiB per checkpoint; database {database.Display}");
+            var layout = ModelLayout.From(spec, 784);
+            Console.WriteLine($"model: {layout.ParameterCount:N0} parameters, float32, {optimizer}: {layout.CheckpointBytes(spec.Optimizer.Kind, sizeof(float)) / (double)(1 << 20):F0} MiB per checkpoint; database {database.Display}");
             Console.WriteLine($"{"step",6} {"training paused (ms)",22} {"store, after the pause (ms)",28}");
             foreach (var c in saved) Console.WriteLine($"{c.Step,6} {c.PauseMilliseconds,22:F1} {c.SaveMilliseconds,28:F0}");
 

@@ -3,7 +3,6 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using ActorNet.Data;
 using ActorNet.Model;
-using ActorNet.Numerics;
 using ActorNet.Persistence;
 using ActorNet.Protocol;
 using ActorNet.Training;
@@ -293,9 +292,8 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
 
     private void ReserveMemoryForSaves()
     {
-        var checkpointBytes = _setup.Layout.ParameterCount * (1 + Optimizers.StateSlots(_setup.Spec.Optimizer.Kind)) * Unsafe.SizeOf<T>();
         var clock = Stopwatch.StartNew();
-        if (SqliteMemory.ReserveFor(Context.System, checkpointBytes) is > 0 and var bytes)
+        if (SqliteMemory.ReserveFor(Context.System, _setup.Layout.CheckpointBytes(_setup.Spec.Optimizer.Kind, Unsafe.SizeOf<T>())) is > 0 and var bytes)
             _log.Info("Run {RunId}: faulted in {MiB:F0} MiB of native memory for SQLite's copies of its checkpoints in {Ms} ms",
                 [_setup.RunId, bytes / 1048576.0, clock.ElapsedMilliseconds]);
     }

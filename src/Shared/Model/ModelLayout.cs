@@ -34,6 +34,11 @@ public sealed record ModelLayout(int Inputs, IReadOnlyList<LayerShape> Layers)
     public int Outputs => Layers[^1].Outputs;
     public long ParameterCount => Layers.Sum(l => (long)l.ParameterCount);
 
+    /// <summary>Bytes of the arrays a checkpoint holds: the parameters and the optimizer's state
+    /// for each (<see cref="Optimizers.StateSlots"/> copies), elements of <paramref name="elementBytes"/>.</summary>
+    public long CheckpointBytes(OptimizerKind optimizer, int elementBytes) =>
+        ParameterCount * (1 + Optimizers.StateSlots(optimizer)) * elementBytes;
+
     public static ModelLayout From(RunSpec spec, int inputs)
     {
         var layers = new List<LayerShape>(spec.Layers.Count);
