@@ -18,27 +18,13 @@ public sealed class ClosableWriter(TextWriter inner) : TextWriter
 
     public override Encoding Encoding => _inner.Encoding;
 
-    public override void Write(char value)
-    {
-        lock (_lock)
-        {
-            if (_closed) return;
-            _line.Append(value);
-            if (value == '\n') PassOn();
-        }
-    }
+    public override void Write(char value) => Append(new ReadOnlySpan<char>(in value));
 
-    public override void Write(string? value)
-    {
-        lock (_lock)
-        {
-            if (_closed || value is null) return;
-            _line.Append(value);
-            if (value.Contains('\n')) PassOn();
-        }
-    }
+    public override void Write(string? value) => Append(value);
 
-    public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
+    public override void Write(char[] buffer, int index, int count) => Append(buffer.AsSpan(index, count));
+
+    public override void Write(ReadOnlySpan<char> buffer) => Append(buffer);
 
     public override void Flush()
     {
@@ -55,6 +41,16 @@ public sealed class ClosableWriter(TextWriter inner) : TextWriter
         {
             _closed = true;
             _line.Clear();
+        }
+    }
+
+    private void Append(ReadOnlySpan<char> text)
+    {
+        lock (_lock)
+        {
+            if (_closed) return;
+            _line.Append(text);
+            if (text.Contains('\n')) PassOn();
         }
     }
 
