@@ -102,12 +102,25 @@ public static class Optimizers
     /// </summary>
     public static void Apply<T>(OptimizerSettings settings, Span<T> parameters, ReadOnlySpan<T> gradients,
                                 Span<T> first, Span<T> second, long step, bool decay)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Apply(settings, parameters, parameters, gradients, T.One, first, second, step, decay);
+
+    /// <summary>
+    /// <see cref="Apply{T}(OptimizerSettings, Span{T}, ReadOnlySpan{T}, Span{T}, Span{T}, long, bool)"/>
+    /// from <paramref name="current"/> into <paramref name="next"/> (the same span, or one that does not
+    /// overlap it), with each gradient first multiplied by <paramref name="gradientScale"/>: a parameter
+    /// shard passes the gradient sum of the global batch and 1/rows, so that the mean gradient is never
+    /// stored (one pass over the parameters instead of three; g·s rounds exactly as the stored mean did).
+    /// </summary>
+    public static void Apply<T>(OptimizerSettings settings, ReadOnlySpan<T> current, Span<T> next, ReadOnlySpan<T> gradients, T gradientScale,
+                                Span<T> first, Span<T> second, long step, bool decay)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.Check() is { } problem) throw new ArgumentException(problem, nameof(settings));
         if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, "is 1-based: the count of updates including this one");
-        var p = parameters.Length;
+        var p = current.Length;
+        SpanChecks.Length(next.Length, p, nameof(next), "one new value per parameter");
         SpanChecks.Length(gradients.Length, p, nameof(gradients), "one gradient per parameter");
         var slots = StateSlots(settings.Kind);
         SpanChecks.Length(first.Length, slots >= 1 ? p : 0, nameof(first),
@@ -115,9 +128,9 @@ public static class Optimizers
         SpanChecks.Length(second.Length, slots >= 2 ? p : 0, nameof(second),
             slots >= 2 ? "one second-state slot per parameter" : "an optimizer without second state (pass an empty span)");
 
-        var c = Constants<T>.Of(settings, step, decay);
-        var start = Vector<T>.IsSupported && Vector.IsHardwareAccelerated ? Vectors(c, parameters, gradients, first, second) : 0;
-        Scalar(c, parameters[start..], gradients[start..], first.IsEmpty ? first : first[start..], second.IsEmpty ? second : second[start..]);
+        var c = Constants<T>.Of(settings, step, decay, gradientScale);
+        var start = Vector<T>.IsSupported && Vector.IsHardwareAccelerated ? Vectors(c, current, next, gradients, first, second) : 0;
+        Scalar(c, current[start..], next[start..], gradients[start..], first.IsEmpty ? first : first[start..], second.IsEmpty ? second : second[start..]);
     }
 
     /// <summary>The rules of <see cref="Apply{T}"/>, one element at a time, on their own: the
@@ -125,20 +138,21 @@ public static class Optimizers
     internal static void ApplyScalar<T>(OptimizerSettings settings, Span<T> parameters, ReadOnlySpan<T> gradients,
                                         Span<T> first, Span<T> second, long step, bool decay)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        Scalar(Constants<T>.Of(settings, step, decay), parameters, gradients, first, second);
+        Scalar(Constants<T>.Of(settings, step, decay, T.One), parameters, parameters, gradients, first, second);
 
     /// <summary>The definition, and what runs on the elements after the last whole vector.</summary>
-    private static void Scalar<T>(in Constants<T> c, Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> first, Span<T> second)
+    private static void Scalar<T>(in Constants<T> c, ReadOnlySpan<T> current, Span<T> next, ReadOnlySpan<T> gradients, Span<T> first, Span<T> second)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = parameters.Length;
+        var p = current.Length;
         switch (c.Kind)
         {
             case OptimizerKind.Sgd:
                 for (var i = 0; i < p; i++)
                 {
-                    var g = c.UseDecay ? gradients[i] + c.Lambda * parameters[i] : gradients[i];
-                    parameters[i] -= c.Eta * g;
+                    var g = gradients[i] * c.Scale;
+                    if (c.UseDecay) g += c.Lambda * current[i];
+                    next[i] = current[i] - c.Eta * g;
                 }
                 break;
 
@@ -147,10 +161,11 @@ public static class Optimizers
                 var velocity = first[..p];
                 for (var i = 0; i < p; i++)
                 {
-                    var g = c.UseDecay ? gradients[i] + c.Lambda * parameters[i] : gradients[i];
+                    var g = gradients[i] * c.Scale;
+                    if (c.UseDecay) g += c.Lambda * current[i];
                     var v = c.Mu * velocity[i] + g;
                     velocity[i] = v;
-                    parameters[i] -= c.Nesterov ? c.Eta * (g + c.Mu * v) : c.Eta * v;
+                    next[i] = current[i] - (c.Nesterov ? c.Eta * (g + c.Mu * v) : c.Eta * v);
                 }
                 break;
             }
@@ -161,12 +176,13 @@ public static class Optimizers
                 var v = second[..p];
                 for (var i = 0; i < p; i++)
                 {
-                    var g = c.UseDecay ? gradients[i] + c.Lambda * parameters[i] : gradients[i];
+                    var g = gradients[i] * c.Scale;
+                    if (c.UseDecay) g += c.Lambda * current[i];
                     var mi = c.B1 * m[i] + c.OneMinusB1 * g;
                     var vi = c.B2 * v[i] + c.OneMinusB2 * g * g;
                     m[i] = mi;
                     v[i] = vi;
-                    parameters[i] -= c.Eta * (mi * c.C1) / (T.Sqrt(vi * c.C2) + c.Eps);
+                    next[i] = current[i] - c.Eta * (mi * c.C1) / (T.Sqrt(vi * c.C2) + c.Eps);
                 }
                 break;
             }
@@ -182,21 +198,21 @@ public static class Optimizers
     /// fuses no multiply-add unasked), so the result is the same bit for bit
     /// (<c>OptimizerTests</c> checks it). Returns how many leading elements it updated.
     /// </summary>
-    private static int Vectors<T>(in Constants<T> c, Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> first, Span<T> second)
+    private static int Vectors<T>(in Constants<T> c, ReadOnlySpan<T> current, Span<T> next, ReadOnlySpan<T> gradients, Span<T> first, Span<T> second)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var w = Vector<T>.Count;
-        var end = parameters.Length - parameters.Length % w;
-        Vector<T> eta = new(c.Eta), lambda = new(c.Lambda);
+        var end = current.Length - current.Length % w;
+        Vector<T> eta = new(c.Eta), lambda = new(c.Lambda), scale = new(c.Scale);
         switch (c.Kind)
         {
             case OptimizerKind.Sgd:
                 for (var i = 0; i < end; i += w)
                 {
-                    var p = new Vector<T>(parameters[i..]);
-                    var g = new Vector<T>(gradients[i..]);
+                    var p = new Vector<T>(current[i..]);
+                    var g = new Vector<T>(gradients[i..]) * scale;
                     if (c.UseDecay) g += lambda * p;
-                    (p - eta * g).CopyTo(parameters[i..]);
+                    (p - eta * g).CopyTo(next[i..]);
                 }
                 break;
 
@@ -205,12 +221,12 @@ public static class Optimizers
                 Vector<T> mu = new(c.Mu);
                 for (var i = 0; i < end; i += w)
                 {
-                    var p = new Vector<T>(parameters[i..]);
-                    var g = new Vector<T>(gradients[i..]);
+                    var p = new Vector<T>(current[i..]);
+                    var g = new Vector<T>(gradients[i..]) * scale;
                     if (c.UseDecay) g += lambda * p;
                     var v = mu * new Vector<T>(first[i..]) + g;
                     v.CopyTo(first[i..]);
-                    (p - (c.Nesterov ? eta * (g + mu * v) : eta * v)).CopyTo(parameters[i..]);
+                    (p - (c.Nesterov ? eta * (g + mu * v) : eta * v)).CopyTo(next[i..]);
                 }
                 break;
             }
@@ -221,14 +237,14 @@ public static class Optimizers
                 Vector<T> c1 = new(c.C1), c2 = new(c.C2), eps = new(c.Eps);
                 for (var i = 0; i < end; i += w)
                 {
-                    var p = new Vector<T>(parameters[i..]);
-                    var g = new Vector<T>(gradients[i..]);
+                    var p = new Vector<T>(current[i..]);
+                    var g = new Vector<T>(gradients[i..]) * scale;
                     if (c.UseDecay) g += lambda * p;
                     var m = b1 * new Vector<T>(first[i..]) + oneMinusB1 * g;
                     var v = b2 * new Vector<T>(second[i..]) + oneMinusB2 * g * g;
                     m.CopyTo(first[i..]);
                     v.CopyTo(second[i..]);
-                    (p - eta * (m * c1) / (Vector.SquareRoot(v * c2) + eps)).CopyTo(parameters[i..]);
+                    (p - eta * (m * c1) / (Vector.SquareRoot(v * c2) + eps)).CopyTo(next[i..]);
                 }
                 break;
             }
@@ -241,10 +257,10 @@ public static class Optimizers
 
     /// <summary>The rule, the settings rounded to T, and Adam's bias corrections: worked out once per call.</summary>
     private readonly record struct Constants<T>(OptimizerKind Kind, bool Nesterov, T Eta, T Lambda, bool UseDecay, T Mu,
-                                               T B1, T B2, T OneMinusB1, T OneMinusB2, T C1, T C2, T Eps)
+                                               T B1, T B2, T OneMinusB1, T OneMinusB2, T C1, T C2, T Eps, T Scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public static Constants<T> Of(OptimizerSettings s, long step, bool decay)
+        public static Constants<T> Of(OptimizerSettings s, long step, bool decay, T scale)
         {
             var lambda = T.CreateChecked(decay ? s.WeightDecay : 0.0);
             // 1/(1 − β^t); Math.Pow with a long exponent converted to double is exact enough
@@ -252,7 +268,7 @@ public static class Optimizers
             return new Constants<T>(s.Kind, s.Nesterov, T.CreateChecked(s.LearningRate), lambda, lambda != T.Zero, T.CreateChecked(s.Momentum),
                 T.CreateChecked(s.Beta1), T.CreateChecked(s.Beta2), T.CreateChecked(1.0 - s.Beta1), T.CreateChecked(1.0 - s.Beta2),
                 T.CreateChecked(1.0 / (1.0 - Math.Pow(s.Beta1, step))), T.CreateChecked(1.0 / (1.0 - Math.Pow(s.Beta2, step))),
-                T.CreateChecked(s.Epsilon));
+                T.CreateChecked(s.Epsilon), scale);
         }
     }
 }

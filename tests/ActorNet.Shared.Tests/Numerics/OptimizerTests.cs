@@ -197,5 +197,37 @@ public abstract class OptimizerTests<T> where T : unmanaged, IFloatingPointIeee7
         }
     }
 
+    [Theory]
+    [InlineData(OptimizerKind.Sgd, false)]
+    [InlineData(OptimizerKind.Momentum, true)]
+    [InlineData(OptimizerKind.Adam, true)]
+    public void A_scaled_sum_into_another_array_gives_the_bits_of_the_stored_mean_in_place(OptimizerKind kind, bool decay)
+    {
+        // What a parameter shard does: the gradient sum of 37 rows and 1/37, written into its
+        // spare array, against the mean stored first and the update in place.
+        const int n = 1005;
+        var settings = new OptimizerSettings(kind, 0.01, Momentum: 0.9, WeightDecay: 0.05);
+        var slots = Optimizers.StateSlots(kind);
+        var rng = new Rng(5);
+        T[] Random(double scale) => Enumerable.Range(0, n).Select(_ => T.CreateChecked(rng.NextDouble(-scale, scale))).ToArray();
+        var p = Random(2);
+        var sum = Random(20);
+        var m = slots >= 1 ? Random(0.3) : [];
+        var v = slots >= 2 ? Random(0.3).Select(T.Abs).ToArray() : [];
+        var scale = T.One / T.CreateChecked(37);
+        var (inPlace, m2, v2) = ((T[])p.Clone(), (T[])m.Clone(), (T[])v.Clone());
+        var mean = sum.Select(x => x * scale).ToArray();
+        var before = (T[])p.Clone();
+
+        var next = new T[n];
+        Optimizers.Apply<T>(settings, p, next, sum, scale, m, v, 7, decay);
+        Optimizers.Apply<T>(settings, inPlace, mean, m2, v2, 7, decay);
+
+        Assert.Equal(Bits(inPlace), Bits(next));
+        Assert.Equal(Bits(m2), Bits(m));
+        Assert.Equal(Bits(v2), Bits(v));
+        Assert.Equal(Bits(before), Bits(p)); // the current array is only read
+    }
+
     private static string[] Bits(T[] values) => values.Select(x => double.CreateChecked(x).ToString("R", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 }
