@@ -10,13 +10,16 @@ namespace ActorNet.Actors;
 
 /// <summary>
 /// One dense layer of a model replica. Forward: hands the incoming activations to its
-/// neuron-group actors, joins their pre-activations, applies the activation and sends the
+/// neuron groups, joins their pre-activations, applies the activation and sends the
 /// result to the next layer (the last layer computes the loss instead and turns round).
 /// Backward: turns the next layer's ∂E/∂a into δ, hands each group its slice, sums their
 /// contributions to the previous layer's delta in group order and sends it back. After the
 /// step's last micro-batch it sends the layer's gradient sum to its parameter shard.
 /// </summary>
-/// <remarks>Micro-batches of a step follow each other through the chain, so this layer may
+/// <remarks>A layer split into several groups has a <see cref="NeuronGroupActor{T}"/> per group;
+/// a layer of one group computes it here, as the group actor would (the same
+/// <see cref="NeuronGroup{T}"/>), without the four messages per micro-batch that a child would
+/// cost. Micro-batches of a step follow each other through the chain, so this layer may
 /// work on micro-batch m+1 forward while m is on its way back. A forward pass for step t
 /// waits (stashed) until the layer holds parameters of version t. A new attempt at a step
 /// (after a worker was lost) discards what the earlier attempt left in flight.</remarks>
@@ -37,10 +40,12 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
     private readonly IActorRef _replica;
     private readonly IActorRef _shard;
     private readonly LayerCore<T> _core;
-    private readonly IActorRef[] _groups;
+    private readonly NeuronGroup<T>? _group;  // the layer's only group, computed here
+    private readonly IActorRef[] _groups;     // or its group actors
     private readonly Dictionary<int, InFlight> _inFlight = [];
     private readonly T[]?[] _groupSums;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private T[]? _ownParameters; // parameters this layer alone holds (read from the wire): given back when replaced
     private long _version;
     private (long Step, int Attempt) _round = (-1, 0);
     private int _backwardsStarted;
@@ -59,15 +64,23 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
         _replica = replica;
         _shard = shard;
         _core = new LayerCore<T>(shape);
-        _groups = new IActorRef[shape.Groups];
-        for (var g = 0; g < shape.Groups; g++)
-            _groups[g] = Context.ActorOf(NeuronGroupActor<T>.Props(shape, g, parameters), $"group-{g}");
+        if (shape.Groups == 1)
+        {
+            _group = new NeuronGroup<T>(shape, 0, parameters);
+            _groups = [];
+        }
+        else
+        {
+            _groups = new IActorRef[shape.Groups];
+            for (var g = 0; g < shape.Groups; g++)
+                _groups[g] = Context.ActorOf(NeuronGroupActor<T>.Props(shape, g, parameters), $"group-{g}");
+        }
         _groupSums = new T[shape.Groups][];
 
         Receive<ForwardBatch<T>>(HandleForward);
-        Receive<GroupOutputsComputed<T>>(HandleGroupOutputs);
+        Receive<GroupOutputsComputed<T>>(r => Outputs(r.Step, r.Attempt, r.MicroBatch, r.Group, r.Outputs));
         Receive<BackwardBatch<T>>(HandleBackward);
-        Receive<GroupGradientsComputed<T>>(HandleGroupGradients);
+        Receive<GroupGradientsComputed<T>>(r => Gradients(r.Step, r.Attempt, r.MicroBatch, r.Group, r.InputDelta, r.GradientSum));
         Receive<ParametersUpdated<T>>(HandleParameters);
     }
 
@@ -92,16 +105,23 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
             return;
         }
         if ((m.Step, m.Attempt) != _round) StartRound(m.Step, m.Attempt);
-        _inFlight[m.MicroBatch] = new InFlight(m, Sender, new T[_groups.Length][]);
+        _inFlight[m.MicroBatch] = new InFlight(m, Sender, new T[_core.Shape.Groups][]);
+        if (_group is not null)
+        {
+            Outputs(m.Step, m.Attempt, m.MicroBatch, 0, _group.Forward(m.MicroBatch, m.Activations, m.Rows));
+            return;
+        }
         var request = new ComputeGroupOutputs<T>(m.Step, m.Attempt, m.MicroBatch, m.Rows, m.Activations);
         foreach (var g in _groups) g.Tell(request);
     }
 
-    private void HandleGroupOutputs(GroupOutputsComputed<T> r)
+    /// <summary>Group <paramref name="group"/>'s pre-activations of a micro-batch; once every
+    /// group's are in, the layer's activations go on (or, at the last layer, the loss and δ come back).</summary>
+    private void Outputs(long step, int attempt, int microBatch, int group, T[] z)
     {
-        if (!Current(r.Step, r.Attempt, r.MicroBatch, out var f) || !f.Collect(r.Group, r.Outputs)) return;
+        if (!Current(step, attempt, microBatch, out var f) || !f.Collect(group, z)) return;
         var m = f.Forward;
-        var a = _core.Activate(m.MicroBatch, _core.Join(f.Parts!, m.Rows), m.Rows);
+        var a = _core.Activate(m.MicroBatch, _core.Join(f.Parts!, m.MicroBatch, m.Rows), m.Rows);
         if (!_isLast)
         {
             _next!.Tell(m with { Activations = a });
@@ -130,19 +150,32 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
         // Each layer sees micro-batches come back in the order they went forward, so the
         // M-th to start backward is the step's last.
         var last = f.LastOfStep = ++_backwardsStarted == m.MicroBatches;
+        if (_group is not null)
+        {
+            var dx = _group.Backward(m.MicroBatch, delta, m.Rows, _index > 0);
+            Gradients(m.Step, m.Attempt, m.MicroBatch, 0, dx, last ? _group.TakeGradients() : null);
+            return;
+        }
         for (var g = 0; g < _groups.Length; g++)
-            _groups[g].Tell(new ComputeGroupGradients<T>(m.Step, m.Attempt, m.MicroBatch, m.Rows, _core.Slice(delta, g, m.Rows), _index > 0, last));
+            _groups[g].Tell(new ComputeGroupGradients<T>(m.Step, m.Attempt, m.MicroBatch, m.Rows, _core.Slice(delta, g, m.MicroBatch, m.Rows), _index > 0, last));
     }
 
-    private void HandleGroupGradients(GroupGradientsComputed<T> r)
+    /// <summary>Group <paramref name="group"/>'s part of the previous layer's delta for a
+    /// micro-batch (and, on the step's last, its gradient sum); once every group's is in, the
+    /// delta goes back, and after the step's last micro-batch the gradient goes to the shard.</summary>
+    private void Gradients(long step, int attempt, int microBatch, int group, T[]? inputDelta, T[]? gradientSum)
     {
-        if (!Current(r.Step, r.Attempt, r.MicroBatch, out var f)) return;
-        if (r.GradientSum is not null) _groupSums[r.Group] = r.GradientSum;
-        if (!f.Collect(r.Group, r.InputDelta)) return;
+        if (!Current(step, attempt, microBatch, out var f))
+        {
+            BufferPool<T>.Return(gradientSum); // an abandoned attempt's
+            return;
+        }
+        if (gradientSum is not null) _groupSums[group] = gradientSum;
+        if (!f.Collect(group, inputDelta)) return;
         var m = f.Forward;
-        _inFlight.Remove(r.MicroBatch);
+        _inFlight.Remove(microBatch);
         if (_index > 0)
-            f.Previous.Tell(new BackwardBatch<T>(_runId, m.Step, m.Attempt, m.MicroBatch, m.Rows, LayerCore<T>.SumInOrder(f.Parts!)));
+            f.Previous.Tell(new BackwardBatch<T>(_runId, m.Step, m.Attempt, m.MicroBatch, m.Rows, _core.SumInOrder(f.Parts!, m.MicroBatch, m.Rows)));
         // Groups answer in order, so when the step's last micro-batch is complete every
         // group has sent its gradient sum (an earlier micro-batch may complete after group 0's sum is in).
         if (f.LastOfStep) SendGradients(m);
@@ -150,13 +183,8 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
 
     private void SendGradients(ForwardBatch<T> m)
     {
-        T[] gradient;
-        if (_groups.Length == 1) gradient = _groupSums[0]!;
-        else
-        {
-            gradient = new T[_core.Shape.ParameterCount];
-            for (var g = 0; g < _groups.Length; g++) NeuronGroup<T>.Scatter(_core.Shape, g, _groupSums[g], gradient);
-        }
+        // The sum now belongs to the shard, which gives it back to the pool once applied.
+        var gradient = _core.GatherGradients(_groupSums!);
         _shard.Tell(new LayerGradientsComputed<T>(_runId, m.Step, m.Attempt, _index, m.Part, m.Parts, _stepRows, gradient));
         if (_index == 0) _replica.Tell(new BackwardCompleted(_runId, m.Step, m.Attempt)); // the last layer to finish
         Array.Clear(_groupSums);
@@ -168,8 +196,16 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
     {
         if (m.RunId != _runId || m.Version <= _version) return;
         _version = m.Version;
-        var use = new UseParameters<T>(m.Version, m.Parameters);
-        foreach (var g in _groups) g.Tell(use);
+        if (_group is not null) _group.SetParameters(m.Parameters);
+        else
+        {
+            var use = new UseParameters<T>(m.Version, m.Parameters);
+            foreach (var g in _groups) g.Tell(use);
+        }
+        // Parameters read from the wire are this layer's alone: the previous ones go back to the
+        // pool (the groups take the new ones before any work that would read the old).
+        BufferPool<T>.Return(_ownParameters);
+        _ownParameters = m.OwnedByReceiver ? m.Parameters : null;
         Stash.UnstashAll();
     }
 
@@ -179,6 +215,8 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
         _round = (step, attempt);
         _inFlight.Clear();
         _core.Reset();
+        _group?.Reset();
+        foreach (var sum in _groupSums) BufferPool<T>.Return(sum);
         Array.Clear(_groupSums);
         _backwardsStarted = 0;
         _stepRows = 0;

@@ -47,11 +47,17 @@ public sealed class ParameterShardActor<T> : ReceiveActor where T : unmanaged, I
     {
         if (m.RunId != _runId) return;
         var dropped = _shard.DroppedParts;
-        var average = _immediate ? _shard.ApplyNow(m.Rows, m.Gradients) : _shard.Add(m.Step, m.Part, m.Parts, m.Rows, m.Gradients);
+        bool applied;
+        if (_immediate)
+        {
+            _shard.ApplyNow(m.Rows, m.Gradients);
+            applied = true;
+        }
+        else applied = _shard.Add(m.Step, m.Part, m.Parts, m.Rows, m.Gradients);
         if (_shard.DroppedParts != dropped)
             _log.Warning("Layer {Layer}: dropped gradient part {Part} of step {Step} (at version {Version}; {Dropped} dropped so far)",
                 _shard.Layer, m.Part, m.Step, _shard.Version, _shard.DroppedParts);
-        if (average is null) return;
+        if (!applied) return;
         if (_shard.FindNonFinite() is { } bad)
         {
             _run.Tell(new ShardStepFailed(_runId, m.Step, _shard.Layer, $"layer {_shard.Layer}: {bad} after step {m.Step}"));
@@ -59,7 +65,7 @@ public sealed class ParameterShardActor<T> : ReceiveActor where T : unmanaged, I
         }
         var update = new ParametersUpdated<T>(_runId, _shard.Version, _shard.Layer, _shard.Parameters);
         foreach (var r in _replicas) r.Tell(update);
-        // The average is the shard's buffer, written again by the next update: a message gets a copy.
-        _run.Tell(new ShardStepApplied<T>(_runId, m.Step, _shard.Layer, _shard.Parameters, _trace ? (T[])average.Clone() : []));
+        // The mean gradient is the shard's buffer, written again by the next update: a message gets a copy.
+        _run.Tell(new ShardStepApplied<T>(_runId, m.Step, _shard.Layer, _shard.Parameters, _trace ? (T[])_shard.LastAverage!.Clone() : []));
     }
 }

@@ -25,6 +25,11 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
     private readonly int _microBatches;
     private readonly DataSet _train;
     private readonly IActorRef[] _layers;
+    // Each micro-batch slot's rows, rewritten step after step (see SlotBuffers: a slot is
+    // gathered again only once its micro-batch has come back through every layer).
+    private readonly SlotBuffers<T> _inputs = new();
+    private readonly SlotBuffers<T> _targets = new();
+    private readonly SlotBuffers<int> _labels = new();
     private readonly long _bytesAtStart = Serialization.ActorNetSerializer.BytesWritten;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private long _steps;
@@ -63,7 +68,11 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
         for (var k = 0; k < micro; k++)
         {
             var (start, count) = Batches.Piece(rows, micro, k);
-            var (x, targets, labels) = Batches.Gather<T>(_train, m.Indices.AsSpan(start, count), _outputs);
+            var x = _inputs.Get(k, count * _train.FeatureCount);
+            var targets = _targets.Get(k, count * _outputs);
+            var labels = _train.Labels is null ? null : _labels.Get(k, count);
+            Batches.GatherInto<T>(_train, m.Indices.AsSpan(start, count), _outputs, x.AsSpan(0, count * _train.FeatureCount),
+                targets.AsSpan(0, count * _outputs), labels.AsSpan(0, labels is null ? 0 : count));
             _layers[0].Tell(new ForwardBatch<T>(_runId, m.Step, m.Attempt, m.Part, m.Parts, k, micro, count, x, targets, labels));
         }
     }

@@ -269,7 +269,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         for (var i = 0; i < layers.Count; i++)
         {
             var shard = new ParameterShard<T>(i, layers[i], _parameters[i], spec.Optimizer, spec.TrainBiases,
-                version: restore?.Step ?? 0, firstMoment: restore?.FirstMoments[i], secondMoment: restore?.SecondMoments[i]);
+                version: restore?.Step ?? 0, firstMoment: restore?.FirstMoments[i], secondMoment: restore?.SecondMoments[i], keepAverage: _setup.Trace);
             _shards[i] = Context.ActorOf(ParameterShardActor<T>.Props(_setup.RunId, shard, Self, immediate: _async, trace: _setup.Trace), $"shard-{i}");
         }
     }

@@ -7,3 +7,12 @@ public interface IActorNetMessage;
 /// replica) that holds no actor reference: it encodes to the same bytes for every recipient, so
 /// the serializer encodes it once (see <see cref="Serialization.ActorNetSerializer"/>).</summary>
 public interface IBroadcastMessage : IActorNetMessage;
+
+/// <summary>A message that carries arrays of <see cref="Training.BufferPool{T}"/> whose ownership
+/// passes with it. Sent within a process, the receiver owns them; sent to another node, the
+/// receiver gets its own copies, and the serializer calls <see cref="ArraysWritten"/> once it has
+/// written the message, so that the sender's arrays go back to the pool.</summary>
+public interface IHandsOverArrays : IActorNetMessage
+{
+    void ArraysWritten();
+}

@@ -4,7 +4,12 @@ namespace ActorNet.Protocol;
 
 // The conversation inside one model replica: activations forward through the chain of
 // layer actors, error deltas backward, and each layer with its neuron-group actors.
-// Arrays in these messages are never written after sending (messages are immutable).
+// Arrays in these messages are lent, not copied: each is the sender's array for this
+// micro-batch slot (SlotBuffers), which the receiver reads until the micro-batch has come back
+// through it, and which the sender writes again only for the same micro-batch of the next step,
+// after the whole backward pass of this one. They may be longer than the data: the leading
+// rows × width elements are the message's. A gradient sum (GradientSum) is handed over: the
+// receiver owns it (BufferPool). These messages never leave their replica's process.
 // Shapes: rows = samples in the micro-batch; In/Out = the receiving layer's fan-in/out.
 // (Step, Attempt) names one try at a step: when a worker is lost mid-step the step is tried
 // again without it, and anything left over from the earlier attempt is dropped.

@@ -88,6 +88,7 @@ public sealed class ActorNetSerializer : SerializerWithStringManifest
         WriteMessage(ref writer, codec, obj);
         Interlocked.Add(ref _bytesWritten, bytes.Length);
         if (obj is IBroadcastMessage) BroadcastBytes.AddOrUpdate(obj, bytes);
+        if (obj is IHandsOverArrays handed) handed.ArraysWritten(); // the receiver gets its own
         return bytes;
     }
 

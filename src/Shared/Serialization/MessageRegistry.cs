@@ -177,10 +177,10 @@ internal static class MessageRegistry
         // TrainingProtocol
         MessageCodec.Of<LayerGradientsComputed<T>>($"grad.{element}",
             (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Step); w.Int32(m.Attempt); w.Int32(m.Layer); w.Int32(m.Part); w.Int32(m.Parts); w.Int32(m.Rows); w.Array(m.Gradients); },
-            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Int32(), r.Int32(), r.Array<T>())),
+            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Int32(), r.Int32(), r.PooledArray<T>())),
         MessageCodec.Of<ParametersUpdated<T>>($"params.{element}",
             (ref w, m) => { w.Guid(m.RunId); w.Int64(m.Version); w.Int32(m.Layer); w.Array(m.Parameters); },
-            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.Array<T>())),
+            (ref r) => new(r.Guid(), r.Int64(), r.Int32(), r.PooledArray<T>()) { OwnedByReceiver = true }),
         MessageCodec.Of<StartReplica<T>>($"replica.start.{element}",
             (ref w, m) =>
             {

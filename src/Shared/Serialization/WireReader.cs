@@ -102,6 +102,18 @@ internal ref struct WireReader
 
     public T[]? NullableArray<T>() where T : unmanaged, INumberBase<T> => Bool() ? Array<T>() : null;
 
+    /// <summary><see cref="Array{T}"/> into an array rented from <see cref="Training.BufferPool{T}"/>,
+    /// for messages that hand their arrays over (their receiver returns it).</summary>
+    public T[] PooledArray<T>() where T : unmanaged, INumberBase<T>
+    {
+        var length = Length(Unsafe.SizeOf<T>());
+        var source = Take(length * Unsafe.SizeOf<T>());
+        var result = Training.BufferPool<T>.Rent(length, clear: false);
+        source.CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
+        Endian.FromLittle<T>(result);
+        return result;
+    }
+
     public T[][] Jagged<T>() where T : unmanaged, INumberBase<T>
     {
         // Each row costs at least its 4-byte length prefix: that bounds the row count.

@@ -1,4 +1,5 @@
 using ActorNet.Protocol;
+using ActorNet.Training;
 using ActorNet.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
@@ -95,15 +96,37 @@ public sealed class SerializationRoundTripTests(ITestOutputHelper output)
         var first = serializer.ToBinary(update);
         var second = serializer.ToBinary(update);
         var equalButAnother = serializer.ToBinary(update with { });
-        var gradients = new LayerGradientsComputed<float>(Guid.NewGuid(), 3, 0, 1, 0, 2, 16, [1f, 2f]);
+        var request = new ComputeGradients(Guid.NewGuid(), 3, 0, 0, 1, [1, 2]);
 
         Assert.Same(first, second);
         Assert.NotSame(first, equalButAnother);
         Assert.Equal(first, equalButAnother);
-        Assert.NotSame(serializer.ToBinary(gradients), serializer.ToBinary(gradients)); // not broadcast: encoded each time
+        Assert.NotSame(serializer.ToBinary(request), serializer.ToBinary(request)); // not broadcast: encoded each time
         var copy = (ParametersUpdated<float>)Sys.Serialization.Deserialize(second, serializer.Identifier, "params.f32");
         Assert.Equal(update.Parameters, copy.Parameters);
         Assert.Equal((update.RunId, update.Version, update.Layer), (copy.RunId, copy.Version, copy.Layer));
+        Assert.False(update.OwnedByReceiver);
+        Assert.True(copy.OwnedByReceiver); // the receiving layer gives it back to the pool when replaced
+    }
+
+    [Fact]
+    public void A_gradient_sent_to_another_node_goes_back_to_the_pool_once_written_and_arrives_in_a_pooled_array()
+    {
+        // A length no other test uses, so that the pool's arrays of it are this test's alone.
+        const int length = 1237;
+        var gradient = new double[length];
+        gradient[7] = 3.5;
+        var message = new LayerGradientsComputed<double>(Guid.NewGuid(), 3, 0, 1, 0, 2, 16, gradient);
+        var serializer = Sys.Serialization.FindSerializerFor(message);
+
+        var bytes = serializer.ToBinary(message);
+        var rented = BufferPool<double>.Rent(length, clear: false);
+        Assert.Same(gradient, rented); // the sender's array was handed back once it was on the wire
+
+        BufferPool<double>.Return(rented);
+        var copy = (LayerGradientsComputed<double>)Sys.Serialization.Deserialize(bytes, serializer.Identifier, "grad.f64");
+        Assert.Same(gradient, copy.Gradients); // read into the pooled array...
+        Assert.Equal(3.5, copy.Gradients[7]);  // ...with the values from the wire
     }
 
     [Fact]

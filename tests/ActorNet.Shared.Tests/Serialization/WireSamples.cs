@@ -118,7 +118,11 @@ internal static class WireAssert
                 return;
             case IActorNetMessage:
                 if (expected.GetType() != actual.GetType()) Fail(path, expected.GetType(), actual.GetType());
-                foreach (var p in expected.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+                // The wire fields are the record's positional parameters; other properties (such as
+                // ParametersUpdated.OwnedByReceiver, set by the reader) are not written.
+                var fields = expected.GetType().GetConstructors().MaxBy(c => c.GetParameters().Length)!.GetParameters()
+                    .Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+                foreach (var p in expected.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => fields.Contains(p.Name)))
                     Same(p.GetValue(expected), p.GetValue(actual), $"{path}.{p.Name}");
                 return;
             case IList e:

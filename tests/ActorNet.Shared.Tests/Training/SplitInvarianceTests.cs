@@ -1,4 +1,6 @@
+using ActorNet.Data;
 using ActorNet.Model;
+using ActorNet.Training;
 using ActorNet.Numerics;
 using Xunit;
 
@@ -52,6 +54,27 @@ public sealed class SplitInvarianceTests : Akka.TestKit.Xunit2.TestKit
                 Assert.True(Math.Abs(a - b) <= 1e-4 * Math.Abs(a), $"{workers} workers, epoch {e + 1}: train loss {b} vs {a}");
             }
         }
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1, 1)]
+    [InlineData(3, 2, 1, 1)]
+    [InlineData(1, 1, 4, 1)]
+    [InlineData(1, 1, 1, 3)]
+    [InlineData(7, 5, 3, 2)]
+    public async Task The_actors_end_with_the_plain_loop_s_weights_bit_for_bit(int groups1, int groups2, int microBatches, int workers)
+    {
+        var spec = Spec(groups1, groups2, microBatches);
+        var (done, _, _) = await TestRuns.TrainAsync(Sys, spec, workers);
+
+        var data = DataCache.Get(spec.Data, spec.Seed, baseDirectory: null);
+        var layout = ModelLayout.From(spec, data.Train.FeatureCount);
+        var plain = new PlainTraining<float>(spec, layout, data.Train, layout.InitialParameters<float>(spec), workers);
+        while (plain.Step < plain.Schedule.TotalSteps) plain.TrainStep();
+
+        Assert.Equal(plain.Schedule.TotalSteps, done.Steps);
+        for (var l = 0; l < layout.Layers.Count; l++)
+            Assert.Equal(plain.Parameters[l].Select(v => (double)v).ToArray(), done.Parameters[l]); // exact, element by element
     }
 
     [Fact]
