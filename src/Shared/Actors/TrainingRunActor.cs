@@ -101,6 +101,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     private readonly Dictionary<long, (long Step, double PauseMs, Stopwatch Clock)> _saving = []; // checkpoints sent to the snapshot store, not yet confirmed
     private readonly Stopwatch _recoveryClock = Stopwatch.StartNew();
     private readonly Stopwatch _pauseClock = new(); // from a checkpoint's capture to its journal entry: training stands still
+    private readonly Stopwatch _sinceCheckpoint = Stopwatch.StartNew(); // checkpoint.everySeconds
     private int _pendingDeletes;     // retention's deletions not yet confirmed: the run ends after them
     private bool _started; // the first step of this incarnation has started
     private bool _checkpointing; // between a committed step and the next: shards being captured, checkpoint being journaled
@@ -605,9 +606,10 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         if (endsEpoch) CompleteEpoch(epoch + 1);
         var applied = _step + 1;
         var last = applied >= _schedule.TotalSteps || _stopRequested;
-        var every = _setup.Spec.Checkpoint.EverySteps;
-        if (last || endsEpoch || (every > 0 && applied % every == 0))
+        var (every, seconds) = (_setup.Spec.Checkpoint.EverySteps, _setup.Spec.Checkpoint.EverySeconds);
+        if (last || endsEpoch || (every > 0 && applied % every == 0) || (seconds > 0 && _sinceCheckpoint.Elapsed.TotalSeconds >= seconds))
         {
+            _sinceCheckpoint.Restart();
             // Between steps every shard is idle: their states together are one consistent checkpoint.
             _captured = new ShardCaptured<T>?[_shards.Length];
             _capturedCount = 0;

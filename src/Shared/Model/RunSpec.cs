@@ -40,14 +40,21 @@ public sealed record RunSpec
     public CheckpointSpec Checkpoint { get; init; } = new();
 }
 
-/// <summary>A synchronous run saves a checkpoint every <see cref="EverySteps"/> steps, at the end
-/// of every epoch and at its end; it keeps the last <see cref="Keep"/> and the one with the best
-/// test accuracy. (An asynchronous run has no consistent state between steps to save: it keeps
-/// its journal, and starts over if its coordinator restarts.)</summary>
+/// <summary>A synchronous run saves a checkpoint at the end of every epoch and at its end, and
+/// within an epoch every <see cref="EverySteps"/> steps and once <see cref="EverySeconds"/> have
+/// passed since the last; it keeps the last <see cref="Keep"/> and the one with the best test
+/// accuracy. (An asynchronous run has no consistent state between steps to save: it keeps its
+/// journal, and starts over if its coordinator restarts.)</summary>
+/// <remarks>By time rather than by steps by default, as Keras and Lightning save per epoch: with a
+/// checkpoint of Fashion-MNIST's network every 100 steps (the old default), one replica on one core
+/// trained at 45,000 samples/s at batch 64 journaling to SQLite against 53,800 in memory (medians of
+/// three alternating runs; 43,500 against 56,600 at batch 256), and a crash now loses at most a minute.</remarks>
 public sealed record CheckpointSpec
 {
-    /// <summary>Steps between checkpoints within an epoch; 0: only at epoch ends. Default 100.</summary>
-    public int EverySteps { get; init; } = 100;
+    /// <summary>Steps between checkpoints within an epoch; 0 (the default): none by step count.</summary>
+    public int EverySteps { get; init; }
+    /// <summary>Seconds of training after which the next step is checkpointed; 0: none by time. Default 60.</summary>
+    public int EverySeconds { get; init; } = 60;
     /// <summary>Most recent checkpoints kept (the best is kept besides). Default 3, at least 1.</summary>
     public int Keep { get; init; } = 3;
 }

@@ -32,7 +32,7 @@ public sealed class RunSpecException(string source, IReadOnlyList<string> errors
 ///                  "nesterov": false, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weightDecay": 0 },
 ///   "batchSize": 32, "microBatches": 1, "epochs": 10, "trainBiases": true, "initializer": "heNormal",
 ///   "sync": { "mode": "sync" | "async", "maxStaleness": 2 },
-///   "checkpoint": { "everySteps": 100, "keep": 3 }
+///   "checkpoint": { "everySteps": 0, "everySeconds": 60, "keep": 3 }
 /// }
 /// </code>
 /// A "description" key may hold free text anywhere at the top level.
@@ -139,10 +139,11 @@ public static class RunSpecReader
         private CheckpointSpec ReadCheckpoint(JsonElement el)
         {
             if (el.ValueKind != JsonValueKind.Object) { Error("checkpoint", $"expected an object, found {Kind(el)}"); return new CheckpointSpec(); }
-            CheckKeys(el, "checkpoint", ["everySteps", "keep"]);
+            CheckKeys(el, "checkpoint", ["everySteps", "everySeconds", "keep"]);
             return new CheckpointSpec
             {
-                EverySteps = Int(el, "checkpoint", "everySteps", 100, min: 0),
+                EverySteps = Int(el, "checkpoint", "everySteps", 0, min: 0),
+                EverySeconds = Int(el, "checkpoint", "everySeconds", 60, min: 0),
                 Keep = Int(el, "checkpoint", "keep", 3, min: 1),
             };
         }

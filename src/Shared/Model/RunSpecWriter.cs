@@ -34,6 +34,7 @@ public static class RunSpecWriter
             w.WriteEndObject();
             w.WriteStartObject("checkpoint");
             w.WriteNumber("everySteps", spec.Checkpoint.EverySteps);
+            w.WriteNumber("everySeconds", spec.Checkpoint.EverySeconds);
             w.WriteNumber("keep", spec.Checkpoint.Keep);
             w.WriteEndObject();
             w.WriteEndObject();

@@ -32,6 +32,18 @@ public sealed class RunSpecReaderTests
         Assert.True(s.Optimizer.Nesterov);
         Assert.Equal(4, s.MicroBatches);
         Assert.True(s.TrainBiases);
+        Assert.Equal((0, 60, 3), (s.Checkpoint.EverySteps, s.Checkpoint.EverySeconds, s.Checkpoint.Keep));
+    }
+
+    [Fact]
+    public void Checkpoint_timing_is_read_checked_and_written_back()
+    {
+        var s = RunSpecReader.Parse(Valid.Replace("\"epochs\": 3", "\"epochs\": 3, \"checkpoint\": { \"everySteps\": 50, \"everySeconds\": 0 }"));
+        Assert.Equal((50, 0), (s.Checkpoint.EverySteps, s.Checkpoint.EverySeconds));
+        Assert.Equal(s.Checkpoint, RunSpecReader.Parse(RunSpecWriter.ToJson(s)).Checkpoint);
+
+        var e = Assert.Throws<RunSpecException>(() => RunSpecReader.Parse(Valid.Replace("\"epochs\": 3", "\"epochs\": 3, \"checkpoint\": { \"everySeconds\": -5 }")));
+        Assert.Contains("checkpoint.everySeconds: must be at least 0, found -5", e.Errors);
     }
 
     [Fact]

@@ -218,4 +218,31 @@ public sealed class ResumeTests
             LocalTraining.Start(again, spec with { Seed = 12 }, storage: RunStorage.Sql, runId: id).WaitAsync());
         Assert.Equal("cannot resume: the run's journal has seed 11, the spec 12", failure.Failure.Reason);
     }
+
+    [Fact]
+    public async Task With_a_checkpoint_every_second_one_is_taken_within_an_epoch()
+    {
+        using var db = TestDatabase.Sqlite();
+        db.Database.PrepareForWriting();
+        // 18,750 steps per epoch, five epochs: the first second ends inside an epoch.
+        var spec = Spec(everySteps: 0, samples: 400_000, epochs: 5) with { Checkpoint = new CheckpointSpec { EverySeconds = 1, Keep = 2 } };
+        using var system = System(db.Database);
+        var run = LocalTraining.Start(system, spec, storage: RunStorage.Sql);
+        var stepsPerEpoch = 0;
+        CheckpointSaved? within = null;
+        await foreach (var e in run.Events.ReadAllAsync())
+        {
+            if (e is StepCompleted s) stepsPerEpoch = s.StepsPerEpoch;
+            if (e is CheckpointSaved c && c.Step % stepsPerEpoch != 0)
+            {
+                within = c;
+                break;
+            }
+        }
+        run.Stop();
+        await run.WaitAsync();
+
+        Assert.NotNull(within);
+        Assert.Contains(new CheckpointStore(db.Database).Run(run.RunId.ToString()).Checkpoints, c => c.Step == within.Step);
+    }
 }
