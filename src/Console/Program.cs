@@ -17,6 +17,8 @@ internal static class Program
             SubmitCommand.Create(),
             PredictCommand.Create(),
             CheckpointsCommand.Create(),
+            BenchCommand.Create(),
+            BenchCommand.CreateCase(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

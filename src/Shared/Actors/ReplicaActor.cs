@@ -31,6 +31,9 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
     private readonly SlotBuffers<T> _targets = new();
     private readonly SlotBuffers<int> _labels = new();
     private readonly long _bytesAtStart = Serialization.ActorNetSerializer.BytesWritten;
+    private const int WarmUpSteps = 50;
+    private long _allocatedAtWarm;
+    private readonly int[] _collectionsAtWarm = new int[3];
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private long _steps;
     private StepInProgress? _step;
@@ -62,6 +65,13 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
     private void HandleCompute(ComputeGradients m)
     {
         if (m.RunId != _runId) return;
+        if (_steps == WarmUpSteps && _step is null)
+        {
+            // What the process allocates from here on, per step, is what the benchmark reads:
+            // the first steps size the buffers and fill the pools.
+            _allocatedAtWarm = GC.GetTotalAllocatedBytes(precise: false);
+            for (var g = 0; g < 3; g++) _collectionsAtWarm[g] = GC.CollectionCount(g);
+        }
         var rows = m.Indices.Length;
         var micro = Math.Min(_microBatches, rows);
         _step = new StepInProgress(m, Sender, micro);
@@ -106,8 +116,11 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
 
     /// <summary>What this replica did, for the log (and the cluster benchmark, which reads it).</summary>
     protected override void PostStop() =>
-        Context.GetLogger().Info("Replica of run {RunId} stopped: {Steps} steps in {Seconds:F1} s; this process sent {Bytes} bytes meanwhile",
-            _runId, _steps, _clock.Elapsed.TotalSeconds, Serialization.ActorNetSerializer.BytesWritten - _bytesAtStart);
+        Context.GetLogger().Info("Replica of run {RunId} stopped: {Steps} steps in {Seconds:F1} s; this process sent {Bytes} bytes meanwhile, " +
+                                 "and after its first {WarmUp} steps allocated {Allocated} bytes and collected generations 0, 1 and 2 {Gen0}, {Gen1} and {Gen2} times",
+            [_runId, _steps, _clock.Elapsed.TotalSeconds, Serialization.ActorNetSerializer.BytesWritten - _bytesAtStart, WarmUpSteps,
+             _steps > WarmUpSteps ? GC.GetTotalAllocatedBytes(precise: false) - _allocatedAtWarm : -1,
+             GC.CollectionCount(0) - _collectionsAtWarm[0], GC.CollectionCount(1) - _collectionsAtWarm[1], GC.CollectionCount(2) - _collectionsAtWarm[2]]);
 
     private sealed class StepInProgress(ComputeGradients request, IActorRef replyTo, int microBatches)
     {

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace ActorNet.Cli.Bench;
+
+/// <summary>Runs the PyTorch peer (bench/peer/pytorch.sh, which installs Debian's python3-torch
+/// when missing) on the same data, network and recipe, and reads its result line.</summary>
+internal static class PeerRunner
+{
+    public static async Task<CaseResult> RunAsync(string? data, int batch, int epochs, int? samples, int threads)
+    {
+        var script = Script();
+        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])[script, "--batch", $"{batch}", "--epochs", $"{epochs}", "--threads", $"{threads}"]) psi.ArgumentList.Add(a);
+        if (data is not null)
+        {
+            psi.ArgumentList.Add("--data");
+            psi.ArgumentList.Add(data);
+        }
+        if (samples is not null)
+        {
+            psi.ArgumentList.Add("--max-train");
+            psi.ArgumentList.Add($"{samples}");
+        }
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (process.ExitCode != 0 || lines.Length == 0)
+            throw new InvalidOperationException($"the PyTorch peer failed (exit {process.ExitCode}): {(await stderr).Trim()}");
+        var r = JsonDocument.Parse(lines[^1]).RootElement;
+        var sps = r.GetProperty("samplesPerSecond").GetDouble();
+        return new CaseResult("pytorch", batch, sps, r.GetProperty("cpuSecondsPer1000").GetDouble(),
+            Steps: 0, BytesSentPerStep: null, AllocatedBytesPerStep: null, Collections: null,
+            r.GetProperty("peakRssBytes").GetInt64(), r.GetProperty("testAccuracy").GetDouble());
+    }
+
+    private static string Script()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "bench", "peer", "pytorch.sh");
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new InvalidOperationException("--peer: bench/peer/pytorch.sh is not in the source tree this console was built in");
+    }
+}
