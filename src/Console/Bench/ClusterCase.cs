@@ -145,17 +145,16 @@ internal static class ClusterCase
     }
 
     /// <summary>A node's built assembly, from the same build configuration as this console, in the
-    /// source tree this console was built in.</summary>
+    /// source tree this console was built in (src/PROJECT/bin/CONFIGURATION/FRAMEWORK/).</summary>
     private static string BuiltDll(string project, string assembly)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory); // .../src/Console/bin/CONFIG/net10.0/
-        var framework = dir.Name;
-        var configuration = dir.Parent?.Name;
-        var src = dir.Parent?.Parent?.Parent?.Parent;
-        var path = src is null ? null : Path.Combine(src.FullName, project, "bin", configuration!, framework, assembly + ".dll");
-        return path is not null && File.Exists(path)
-            ? path
-            : throw new InvalidOperationException($"the cluster cases need the {project} built next to this console ({path ?? "no source tree"}): " +
-                                                  $"dotnet build -c {configuration ?? "Release"} src/{project}");
+        var here = new DirectoryInfo(AppContext.BaseDirectory); // .../bin/CONFIGURATION/FRAMEWORK/
+        var (framework, configuration) = (here.Name, here.Parent?.Name ?? "Release");
+        for (var dir = here; dir is not null; dir = dir.Parent)
+        {
+            var path = Path.Combine(dir.FullName, "src", project, "bin", configuration, framework, assembly + ".dll");
+            if (File.Exists(path)) return path;
+        }
+        throw new InvalidOperationException($"the cluster cases need the {project} built beside this console: dotnet build -c {configuration} src/{project}");
     }
 }
