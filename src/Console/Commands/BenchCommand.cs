@@ -53,15 +53,23 @@ internal static class BenchCommand
         {
             var output = ResultOutput.Reserve();
             var (c, b, e, s, d, w) = (parse.GetValue(name)!, parse.GetValue(batch), parse.GetValue(epochs), parse.GetValue(samples), parse.GetValue(data)!, parse.GetValue(work)!);
-            var result = c switch
+            try
             {
-                "plain" or "actors" or "groups" => await LocalCases.RunAsync(c, d, b, e, s, w),
-                "cluster-1" => await ClusterCase.RunAsync(1, d, b, e, s, w),
-                "cluster-2" => await ClusterCase.RunAsync(2, d, b, e, s, w),
-                _ => throw new ArgumentException($"unknown case '{c}'"),
-            };
-            output.WriteLine(JsonSerializer.Serialize(result));
-            return 0;
+                var result = c switch
+                {
+                    "plain" or "actors" or "groups" => await LocalCases.RunAsync(c, d, b, e, s, w),
+                    "cluster-1" => await ClusterCase.RunAsync(1, d, b, e, s, w),
+                    "cluster-2" => await ClusterCase.RunAsync(2, d, b, e, s, w),
+                    _ => throw new ArgumentException($"unknown case '{c}'"),
+                };
+                output.WriteLine(JsonSerializer.Serialize(result));
+                return 0;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException or HttpRequestException)
+            {
+                Console.Error.WriteLine(ex.Message);
+                return 1;
+            }
         });
         return command;
     }
