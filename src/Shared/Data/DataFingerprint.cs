@@ -32,7 +32,17 @@ public static class DataFingerprint
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<int> shape = [data.Count, data.FeatureCount, data.Classes, data.TargetWidth];
         AppendLittleEndian(hash, shape);
-        AppendLittleEndian(hash, MemoryMarshal.Cast<float, int>(data.Features.AsSpan()));
+        if (!data.IsBytes) AppendLittleEndian(hash, MemoryMarshal.Cast<float, int>(data.Features.AsSpan()));
+        else
+        {
+            // The floats the bytes stand for, row by row: the same fingerprint as the same values held as floats.
+            var row = new float[data.FeatureCount];
+            for (var r = 0; r < data.Count; r++)
+            {
+                data.CopyRow<float>(r, row);
+                AppendLittleEndian(hash, MemoryMarshal.Cast<float, int>(row.AsSpan()));
+            }
+        }
         if (data.Labels is not null) AppendLittleEndian(hash, data.Labels);
         if (data.Targets is not null) AppendLittleEndian(hash, MemoryMarshal.Cast<float, int>(data.Targets.AsSpan()));
         return Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -23,8 +23,9 @@ public static class Idx
     public const int MnistClasses = 10;
 
     /// <summary>
-    /// Images and their labels as one data set: features are the pixel bytes as floats, 0..255,
-    /// not scaled (use <see cref="Scaler"/>), one row per image, rows × columns features.
+    /// Images and their labels as one data set: features are the pixel bytes, standing for the
+    /// floats 0..255, not scaled (use <see cref="Scaler"/>), one row per image, rows × columns
+    /// features. The set keeps the bytes (see <see cref="DataSet"/>).
     /// </summary>
     /// <param name="classes">The number of classes; when null, the largest label + 1. Give it
     /// when a file may lack the highest class (a subset), so that train and test sets agree.</param>
@@ -36,7 +37,7 @@ public static class Idx
         if (labels.Dimensions[0] != images.Dimensions[0])
             throw labels.Fail(4, $"{labels.Dimensions[0]} labels, but {imagesPath} holds {images.Dimensions[0]} images; the two files must belong together");
         var (y, classCount) = ToLabels(labels, classes);
-        return new DataSet(name, ToFloats(images.Data), images.Dimensions[1] * images.Dimensions[2], y, classCount);
+        return new DataSet(name, images.Data.ToArray(), PixelValues, images.Dimensions[1] * images.Dimensions[2], y, classCount);
     }
 
     /// <summary>
@@ -65,30 +66,8 @@ public static class Idx
             $"neither {fileName} nor {fileName}.gz is there (an MNIST directory holds {TrainImagesFile}, {TrainLabelsFile}, {TestImagesFile} and {TestLabelsFile}, each raw or .gz)");
     }
 
-    /// <summary>Bytes to floats, widened a vector at a time: MNIST's training images are 47
-    /// million bytes.</summary>
-    private static float[] ToFloats(ReadOnlySpan<byte> pixels)
-    {
-        var x = new float[pixels.Length];
-        var i = 0;
-        if (Vector.IsHardwareAccelerated)
-            for (; i <= pixels.Length - Vector<byte>.Count; i += Vector<byte>.Count)
-                WidenToFloats(new Vector<byte>(pixels[i..]), x.AsSpan(i));
-        for (; i < x.Length; i++) x[i] = pixels[i];
-        return x;
-    }
-
-    private static void WidenToFloats(Vector<byte> bytes, Span<float> destination)
-    {
-        Vector.Widen(bytes, out var low, out var high);
-        Vector.Widen(low, out var a, out var b);
-        Vector.Widen(high, out var c, out var d);
-        var quarter = Vector<uint>.Count;
-        Vector.ConvertToSingle(a).CopyTo(destination);
-        Vector.ConvertToSingle(b).CopyTo(destination[quarter..]);
-        Vector.ConvertToSingle(c).CopyTo(destination[(2 * quarter)..]);
-        Vector.ConvertToSingle(d).CopyTo(destination[(3 * quarter)..]);
-    }
+    /// <summary>Byte v stands for the float v: the pixels as they are, 0..255.</summary>
+    private static readonly float[] PixelValues = Enumerable.Range(0, 256).Select(v => (float)v).ToArray();
 
     private static (int[] Labels, int Classes) ToLabels(IdxFile file, int? classes)
     {

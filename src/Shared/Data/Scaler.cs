@@ -84,9 +84,8 @@ public sealed class Scaler
     {
         if (data.FeatureCount != FeatureCount)
             throw new ArgumentException($"{data.Name}: {data.FeatureCount} features, but the scaler was fitted on {FeatureCount}", nameof(data));
-        var y = new float[data.Features.Length];
-        for (var r = 0; r < data.Count; r++) ScaleRow(data.Row(r), y.AsSpan(r * FeatureCount, FeatureCount));
-        return data.WithFeatures(y);
+        // A set of bytes stays one: its decoding table is scaled, not its rows.
+        return data.Map((j, x) => _divisors[j] == 0 ? 0f : (float)((x - _offsets[j]) / _divisors[j]));
     }
 
     /// <summary>Scaled copies of whole rows of features.   x: (rows, FeatureCount) row-major → same shape</summary>
@@ -113,9 +112,10 @@ public sealed class Scaler
     {
         var min = Enumerable.Repeat(double.PositiveInfinity, train.FeatureCount).ToArray();
         var max = Enumerable.Repeat(double.NegativeInfinity, train.FeatureCount).ToArray();
+        var row = new float[train.FeatureCount];
         for (var r = 0; r < train.Count; r++)
         {
-            var row = train.Row(r);
+            train.CopyRow<float>(r, row);
             for (var j = 0; j < row.Length; j++)
             {
                 min[j] = Math.Min(min[j], row[j]);
@@ -133,9 +133,10 @@ public sealed class Scaler
         var mean = new double[n];
         var m2 = new double[n];
         // Welford's update: one pass, without the cancellation of sum-of-squares minus square-of-sum.
+        var row = new float[n];
         for (var r = 0; r < train.Count; r++)
         {
-            var row = train.Row(r);
+            train.CopyRow<float>(r, row);
             for (var j = 0; j < n; j++)
             {
                 var delta = row[j] - mean[j];
@@ -153,7 +154,12 @@ public sealed class Scaler
     private static Scaler FitUnitRange(DataSet train)
     {
         double max = 0;
-        foreach (var v in train.Features) max = Math.Max(max, Math.Abs(v));
+        var row = new float[train.FeatureCount];
+        for (var r = 0; r < train.Count; r++)
+        {
+            train.CopyRow<float>(r, row);
+            foreach (var v in row) max = Math.Max(max, Math.Abs(v));
+        }
         return Uniform(ScalingKind.UnitRange, train.FeatureCount, 0, max == 0 ? 1 : max);
     }
 }

@@ -39,12 +39,7 @@ public static class Batches
             var r = indices[i];
             if (data.ExactFeatures is { } exact)
                 for (var k = 0; k < f; k++) x[i * f + k] = T.CreateChecked(exact[r * f + k]);
-            else
-            {
-                var row = data.Row(r);
-                if (typeof(T) == typeof(float)) row.CopyTo(MemoryMarshal.Cast<T, float>(x.Slice(i * f, f))); // float32 runs: a plain copy
-                else for (var k = 0; k < f; k++) x[i * f + k] = T.CreateChecked(row[k]);
-            }
+            else data.CopyRow(r, x.Slice(i * f, f));
             if (data.ExactTargets is { } exactTargets)
                 for (var k = 0; k < outputs; k++) targets[i * outputs + k] = T.CreateChecked(exactTargets[r * data.TargetWidth + k]);
             else if (data.Targets is { } t)

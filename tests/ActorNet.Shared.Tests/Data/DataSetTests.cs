@@ -32,4 +32,44 @@ public sealed class DataSetTests
         Assert.Equal([1f, 2f], data.Features);
         Assert.Throws<ArgumentException>(() => data.WithFeatures([1f]));
     }
+
+    // 5 images of 3 pixels as bytes, and the same values as floats.
+    private static readonly byte[] Pixels = [0, 255, 7, 12, 0, 200, 255, 255, 1, 3, 90, 0, 128, 64, 32];
+    private static readonly int[] PixelLabels = [0, 1, 2, 1, 0];
+    private static DataSet AsBytes() => new("img", Pixels, Enumerable.Range(0, 256).Select(v => (float)v).ToArray(), 3, PixelLabels, 3);
+    private static DataSet AsFloats() => new("img", Pixels.Select(b => (float)b).ToArray(), 3, PixelLabels, 3);
+
+    [Theory]
+    [InlineData(ScalingKind.None)]
+    [InlineData(ScalingKind.UnitRange)]
+    [InlineData(ScalingKind.MinMax)]
+    [InlineData(ScalingKind.Standardize)]
+    public void A_set_of_bytes_reads_scales_selects_and_fingerprints_as_the_same_values_in_floats(ScalingKind kind)
+    {
+        var (bytes, floats) = (AsBytes(), AsFloats());
+        var scaler = Scaler.Fit(bytes, kind);
+        Assert.Equal(Scaler.Fit(floats, kind).Offsets, scaler.Offsets);
+        Assert.Equal(Scaler.Fit(floats, kind).Divisors, scaler.Divisors);
+        var (scaledBytes, scaledFloats) = (scaler.Apply(bytes), scaler.Apply(floats));
+
+        Assert.True(scaledBytes.IsBytes); // scaling changes the table, not the rows
+        Assert.Equal(scaledFloats.Features, scaledBytes.Features); // bit for bit
+        var (rowOfBytes, rowOfFloats) = (new double[3], new double[3]);
+        scaledBytes.CopyRow<double>(3, rowOfBytes);
+        scaledFloats.CopyRow<double>(3, rowOfFloats);
+        Assert.Equal(rowOfFloats, rowOfBytes);
+        Assert.Equal(DataFingerprint.OfDataSet(scaledFloats), DataFingerprint.OfDataSet(scaledBytes));
+        var (someBytes, someFloats) = (scaledBytes.Select([4, 1]), scaledFloats.Select([4, 1]));
+        Assert.True(someBytes.IsBytes);
+        Assert.Equal(someFloats.Features, someBytes.Features);
+        Assert.Equal(someFloats.Labels, someBytes.Labels);
+    }
+
+    [Fact]
+    public void A_set_of_bytes_has_no_float_rows_to_lend_and_says_so()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => AsBytes().Row(0).Length);
+        Assert.Equal("img keeps its features as bytes: read its rows with CopyRow", e.Message);
+        Assert.Throws<ArgumentException>(() => new DataSet("img", Pixels, new float[100], 3, PixelLabels, 3));
+    }
 }

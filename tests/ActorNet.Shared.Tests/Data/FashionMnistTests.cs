@@ -17,6 +17,7 @@ public sealed class FashionMnistTests
         var (train, test) = Idx.LoadMnistDirectory(Directory);
 
         Assert.Equal((60_000, 784, 10), (train.Count, train.FeatureCount, train.Classes));
+        Assert.True(train.IsBytes && test.IsBytes); // 47 MB of pixels, not 188 MB of floats
         Assert.Equal((10_000, 784, 10), (test.Count, test.FeatureCount, test.Classes));
         // Fashion-MNIST is balanced: 6,000 training and 1,000 test images per class.
         Assert.All(Enumerable.Range(0, 10), k => Assert.Equal(6_000, train.Labels!.Count(y => y == k)));
