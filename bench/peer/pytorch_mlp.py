@@ -80,6 +80,7 @@ def main():
 
     n = xs.shape[0]
     reached = None
+    reached_epoch = None
     accuracy = None
     begin = time.perf_counter()
     window = None  # (wall, cpu) at the end of epoch 1
@@ -96,6 +97,7 @@ def main():
             accuracy = (model(xt).argmax(1) == yt).float().mean().item()
         if reached is None and accuracy >= a.target:
             reached = time.perf_counter() - begin
+            reached_epoch = epoch + 1
         if epoch == 0:
             window = (time.perf_counter(), time.process_time())
     if a.epochs < 2:
@@ -108,6 +110,7 @@ def main():
         "cpuSecondsPer1000": cpu * 1000 / measured,
         "testAccuracy": accuracy,
         "secondsToTarget": reached,
+        "epochsToTarget": reached_epoch,
         "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "torch": torch.__version__,
         "threads": a.threads,

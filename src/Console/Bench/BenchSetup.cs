@@ -14,8 +14,12 @@ namespace ActorNet.Cli.Bench;
 /// (a worker's, in the cluster); null when not known (the peer)</param>
 /// <param name="PeakRssBytes">the largest resident set of the case's processes, added up</param>
 /// <param name="TestAccuracy">after the last epoch</param>
+/// <param name="SecondsToTarget">with a target accuracy: seconds from the start of training (data loaded) to the end of the
+/// first epoch whose test accuracy reached it, evaluations included; null when none did, or not measured</param>
+/// <param name="EpochsToTarget">that epoch</param>
 internal sealed record CaseResult(string Case, int Batch, double SamplesPerSecond, double CpuSecondsPer1000, long Steps,
-    double? BytesSentPerStep, double? AllocatedBytesPerStep, int[]? Collections, long PeakRssBytes, double TestAccuracy);
+    double? BytesSentPerStep, double? AllocatedBytesPerStep, int[]? Collections, long PeakRssBytes, double TestAccuracy,
+    double? SecondsToTarget = null, int? EpochsToTarget = null);
 
 /// <summary>The network and recipe every case trains: examples/fashion-mnist.json's
 /// 784-256-128-10 ReLU network, softmax cross-entropy, momentum SGD (η 0.05, μ 0.9), seed 1.</summary>

@@ -7,7 +7,7 @@ namespace ActorNet.Cli.Bench;
 /// when missing) on the same data, network and recipe, and reads its result line.</summary>
 internal static class PeerRunner
 {
-    public static async Task<CaseResult> RunAsync(string? data, int batch, int epochs, int? samples, int threads)
+    public static async Task<CaseResult> RunAsync(string? data, int batch, int epochs, int? samples, int threads, double? target)
     {
         var script = Script();
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -16,6 +16,11 @@ internal static class PeerRunner
         {
             psi.ArgumentList.Add("--data");
             psi.ArgumentList.Add(data);
+        }
+        if (target is not null)
+        {
+            psi.ArgumentList.Add("--target");
+            psi.ArgumentList.Add(target.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         if (samples is not null)
         {
@@ -33,7 +38,9 @@ internal static class PeerRunner
         var sps = r.GetProperty("samplesPerSecond").GetDouble();
         return new CaseResult("pytorch", batch, sps, r.GetProperty("cpuSecondsPer1000").GetDouble(),
             Steps: 0, BytesSentPerStep: null, AllocatedBytesPerStep: null, Collections: null,
-            r.GetProperty("peakRssBytes").GetInt64(), r.GetProperty("testAccuracy").GetDouble());
+            r.GetProperty("peakRssBytes").GetInt64(), r.GetProperty("testAccuracy").GetDouble(),
+            target is null || r.GetProperty("secondsToTarget").ValueKind == JsonValueKind.Null ? null : r.GetProperty("secondsToTarget").GetDouble(),
+            target is null || r.GetProperty("epochsToTarget").ValueKind == JsonValueKind.Null ? null : r.GetProperty("epochsToTarget").GetInt32());
     }
 
     private static string Script()

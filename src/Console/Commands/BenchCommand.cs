@@ -28,13 +28,15 @@ internal static class BenchCommand
         var data = new Option<string?>("--data") { Description = $"folder of Fashion-MNIST's IDX files (default {BenchSetup.FashionMnist}; a synthetic set of the same shape when it is missing)" };
         var peer = new Option<bool>("--peer") { Description = "also train with PyTorch (bench/peer/pytorch.sh; installs Debian's python3-torch when missing) and give the ratios" };
         var threads = new Option<int>("--peer-threads") { Description = "threads PyTorch may use", DefaultValueFactory = _ => 1 };
+        var target = new Option<double?>("--target")
+            { Description = "also measure the time to this test accuracy (0 to 1) in the plain, actors and groups cases and the peer; give --epochs enough to reach it" };
         var repeats = new Option<int>("--repeats")
             { Description = "run every case this many times, the cases of a batch size one after the other each time, and report each figure's median", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "print only one JSON document with every figure" };
         var command = new Command("bench", "Measure training speed: plain loop, layer actors, neuron groups, cluster, and PyTorch side by side")
-            { batches, cases, epochs, samples, data, peer, threads, repeats, json };
+            { batches, cases, epochs, samples, data, peer, threads, target, repeats, json };
         command.SetAction((parse, _) => RunAsync(parse.GetValue(batches)!, parse.GetValue(cases)!, parse.GetValue(epochs), parse.GetValue(samples),
-            parse.GetValue(data), parse.GetValue(peer), parse.GetValue(threads), parse.GetValue(repeats), parse.GetValue(json)));
+            parse.GetValue(data), parse.GetValue(peer), parse.GetValue(threads), parse.GetValue(target), parse.GetValue(repeats), parse.GetValue(json)));
         return command;
     }
 
@@ -47,7 +49,8 @@ internal static class BenchCommand
         var samples = new Option<int?>("--samples");
         var data = new Option<string>("--data");
         var work = new Option<string>("--work");
-        var command = new Command("bench-case", "One case of actornet bench") { name, batch, epochs, samples, data, work };
+        var target = new Option<double?>("--target");
+        var command = new Command("bench-case", "One case of actornet bench") { name, batch, epochs, samples, data, work, target };
         command.Hidden = true;
         command.SetAction(async (parse, _) =>
         {
@@ -57,7 +60,7 @@ internal static class BenchCommand
             {
                 var result = c switch
                 {
-                    "plain" or "actors" or "groups" => await LocalCases.RunAsync(c, d, b, e, s, w),
+                    "plain" or "actors" or "groups" => await LocalCases.RunAsync(c, d, b, e, s, w, parse.GetValue(target)),
                     "cluster-1" => await ClusterCase.RunAsync(1, d, b, e, s, w),
                     "cluster-2" => await ClusterCase.RunAsync(2, d, b, e, s, w),
                     _ => throw new ArgumentException($"unknown case '{c}'"),
@@ -74,8 +77,8 @@ internal static class BenchCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string batchList, string caseList, int epochs, int? samples, string? data, bool peer, int peerThreads, int repeats,
-        bool json)
+    private static async Task<int> RunAsync(string batchList, string caseList, int epochs, int? samples, string? data, bool peer, int peerThreads,
+        double? target, int repeats, bool json)
     {
         int[] batches;
         string[] cases;
@@ -91,6 +94,7 @@ internal static class BenchCommand
             if (samples is < 1) throw new ArgumentException($"--samples: at least 1, found {samples}");
             if (peerThreads < 1) throw new ArgumentException($"--peer-threads: at least 1, found {peerThreads}");
             if (repeats < 1) throw new ArgumentException($"--repeats: at least 1, found {repeats}");
+            if (target is not (null or (> 0 and <= 1))) throw new ArgumentException($"--target: a test accuracy above 0 and at most 1, found {target}");
             if (data is not null && !Directory.Exists(data)) throw new ArgumentException($"--data: no folder {data}");
         }
         catch (ArgumentException e)
@@ -120,12 +124,12 @@ internal static class BenchCommand
                 var (c, b) = plan[i];
                 if (!json) Console.Error.WriteLine($"[{i + 1}/{plan.Length}] {c}, batch {b}…");
                 runs.Add(c == "pytorch"
-                    ? await PeerRunner.RunAsync(data, b, epochs, samples, peerThreads)
-                    : await RunCaseAsync(c, b, epochs, samples, data, work.FullName));
+                    ? await PeerRunner.RunAsync(data, b, epochs, samples, peerThreads, target)
+                    : await RunCaseAsync(c, b, epochs, samples, data, work.FullName, target));
             }
             var results = runs.GroupBy(r => (r.Case, r.Batch)).Select(g => Median(g.ToArray())).ToArray();
-            var report = new BenchReport(DateTimeOffset.Now, Environment.MachineName, Environment.ProcessorCount, Cpu(), data, note, epochs, samples, repeats, flops,
-                results, repeats > 1 ? runs : []);
+            var report = new BenchReport(DateTimeOffset.Now, Environment.MachineName, Environment.ProcessorCount, Cpu(), data, note, epochs, samples, repeats, target,
+                flops, results, repeats > 1 ? runs : []);
             if (json) Console.Out.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
             else Print(report);
             return 0;
@@ -141,7 +145,7 @@ internal static class BenchCommand
         }
     }
 
-    private static async Task<CaseResult> RunCaseAsync(string name, int batch, int epochs, int? samples, string data, string work)
+    private static async Task<CaseResult> RunCaseAsync(string name, int batch, int epochs, int? samples, string data, string work, double? target)
     {
         var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
@@ -151,6 +155,11 @@ internal static class BenchCommand
         {
             psi.ArgumentList.Add("--samples");
             psi.ArgumentList.Add($"{samples}");
+        }
+        if (target is not null)
+        {
+            psi.ArgumentList.Add("--target");
+            psi.ArgumentList.Add($"{target.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         }
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -169,18 +178,24 @@ internal static class BenchCommand
     {
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumns("case", "batch", "samples/s", "GFLOP/s", "÷ plain", "÷ PyTorch", "CPU s/1k", "sent/step", "alloc/step", "GC 0/1/2", "peak RSS", "accuracy");
+        if (report.Target is not null) table.AddColumn($"s to {report.Target:P0}");
         foreach (var c in table.Columns.Skip(1)) c.RightAligned();
         foreach (var r in report.Results)
         {
             var plain = report.Results.FirstOrDefault(p => p.Case == "plain" && p.Batch == r.Batch);
             var torch = report.Results.FirstOrDefault(p => p.Case == "pytorch" && p.Batch == r.Batch);
-            table.AddRow(r.Case, $"{r.Batch}", $"{r.SamplesPerSecond:N0}", $"{r.SamplesPerSecond * report.FlopsPerSample / 1e9:F1}",
+            List<string> cells =
+            [
+                r.Case, $"{r.Batch}", $"{r.SamplesPerSecond:N0}", $"{r.SamplesPerSecond * report.FlopsPerSample / 1e9:F1}",
                 plain is null ? "" : $"{r.SamplesPerSecond / plain.SamplesPerSecond:P0}",
                 torch is null ? "" : $"{r.SamplesPerSecond / torch.SamplesPerSecond:F2}×",
                 $"{r.CpuSecondsPer1000:F3}", r.BytesSentPerStep is { } b ? $"{b:N0}" : "—",
                 r.AllocatedBytesPerStep is { } a ? $"{a:N0}" : "—",
                 r.Collections is { } g ? string.Join('/', g) : "—", $"{r.PeakRssBytes / 1048576.0:N0} MiB",
-                double.IsNaN(r.TestAccuracy) ? "" : $"{r.TestAccuracy:P2}");
+                double.IsNaN(r.TestAccuracy) ? "" : $"{r.TestAccuracy:P2}",
+            ];
+            if (report.Target is not null) cells.Add(r.SecondsToTarget is { } t ? $"{t:F1} (epoch {r.EpochsToTarget})" : "—");
+            table.AddRow(cells.Select(Markup.Escape).ToArray());
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Markup.Escape(
@@ -221,11 +236,13 @@ internal static class BenchCommand
             Collections = first.Collections is null ? null : Enumerable.Range(0, 3).Select(g => (int)M(r.Select(x => (double)x.Collections![g]))).ToArray(),
             PeakRssBytes = (long)M(r.Select(x => (double)x.PeakRssBytes)),
             TestAccuracy = M(r.Select(x => x.TestAccuracy)),
+            SecondsToTarget = N(x => x.SecondsToTarget),
+            EpochsToTarget = r.All(x => x.EpochsToTarget is not null) ? (int)M(r.Select(x => (double)x.EpochsToTarget!.Value)) : null,
         };
     }
 
     /// <param name="Results">per case and batch, the median of its repeats</param>
     /// <param name="Runs">every run, when there were repeats</param>
     private sealed record BenchReport(DateTimeOffset Date, string Machine, int Cores, string Cpu, string Data, string Note, int Epochs, int? Samples,
-        int Repeats, double FlopsPerSample, IReadOnlyList<CaseResult> Results, IReadOnlyList<CaseResult> Runs);
+        int Repeats, double? Target, double FlopsPerSample, IReadOnlyList<CaseResult> Results, IReadOnlyList<CaseResult> Runs);
 }
