@@ -30,13 +30,16 @@ internal static class BenchCommand
         var threads = new Option<int>("--peer-threads") { Description = "threads PyTorch may use", DefaultValueFactory = _ => 1 };
         var target = new Option<double?>("--target")
             { Description = "also measure the time to this test accuracy (0 to 1) in the plain, actors and groups cases and the peer; give --epochs enough to reach it" };
+        var model = new Option<FileInfo?>("--model")
+            { Description = "draw the scaling model (1 to 64 workers, 10 and 25 Gbit/s) from the plain loop's compute time at the largest batch, with the cluster cases measured, into this PNG" };
         var repeats = new Option<int>("--repeats")
             { Description = "run every case this many times, the cases of a batch size one after the other each time, and report each figure's median", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "print only one JSON document with every figure" };
         var command = new Command("bench", "Measure training speed: plain loop, layer actors, neuron groups, cluster, and PyTorch side by side")
-            { batches, cases, epochs, samples, data, peer, threads, target, repeats, json };
+            { batches, cases, epochs, samples, data, peer, threads, target, model, repeats, json };
         command.SetAction((parse, _) => RunAsync(parse.GetValue(batches)!, parse.GetValue(cases)!, parse.GetValue(epochs), parse.GetValue(samples),
-            parse.GetValue(data), parse.GetValue(peer), parse.GetValue(threads), parse.GetValue(target), parse.GetValue(repeats), parse.GetValue(json)));
+            parse.GetValue(data), parse.GetValue(peer), parse.GetValue(threads), parse.GetValue(target), parse.GetValue(model), parse.GetValue(repeats),
+            parse.GetValue(json)));
         return command;
     }
 
@@ -78,7 +81,7 @@ internal static class BenchCommand
     }
 
     private static async Task<int> RunAsync(string batchList, string caseList, int epochs, int? samples, string? data, bool peer, int peerThreads,
-        double? target, int repeats, bool json)
+        double? target, FileInfo? model, int repeats, bool json)
     {
         int[] batches;
         string[] cases;
@@ -95,6 +98,8 @@ internal static class BenchCommand
             if (peerThreads < 1) throw new ArgumentException($"--peer-threads: at least 1, found {peerThreads}");
             if (repeats < 1) throw new ArgumentException($"--repeats: at least 1, found {repeats}");
             if (target is not (null or (> 0 and <= 1))) throw new ArgumentException($"--target: a test accuracy above 0 and at most 1, found {target}");
+            if (model is not null && !cases.Contains("plain"))
+                throw new ArgumentException("--model: the model needs the plain loop's compute time: add plain to --cases");
             if (data is not null && !Directory.Exists(data)) throw new ArgumentException($"--data: no folder {data}");
         }
         catch (ArgumentException e)
@@ -130,6 +135,7 @@ internal static class BenchCommand
             var results = runs.GroupBy(r => (r.Case, r.Batch)).Select(g => Median(g.ToArray())).ToArray();
             var report = new BenchReport(DateTimeOffset.Now, Environment.MachineName, Environment.ProcessorCount, Cpu(), data, note, epochs, samples, repeats, target,
                 flops, results, repeats > 1 ? runs : []);
+            if (model is not null) report = report with { Model = DrawModel(model.FullName, report) };
             if (json) Console.Out.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
             else Print(report);
             return 0;
@@ -174,6 +180,21 @@ internal static class BenchCommand
         return JsonSerializer.Deserialize<CaseResult>(lines[^1])!;
     }
 
+    /// <summary>The scaling model drawn from the plain loop at the largest batch and the 784-256-128-10
+    /// network's float32 parameters, with the cluster cases at that batch; what it predicts, for the report.</summary>
+    private static ModelSummary DrawModel(string path, BenchReport report)
+    {
+        var batch = report.Results.Where(r => r.Case == "plain").Max(r => r.Batch);
+        var secondsPerSample = 1 / report.Results.Single(r => r.Case == "plain" && r.Batch == batch).SamplesPerSecond;
+        var parameterBytes = 4.0 * ModelLayout.From(BenchSetup.Spec(report.Data, batch, 2, null), 784).ParameterCount;
+        var measured = report.Results.Where(r => r.Batch == batch && r.Case.StartsWith("cluster-", StringComparison.Ordinal))
+            .Select(r => (int.Parse(r.Case["cluster-".Length..]), r.SamplesPerSecond, "measured: coordinator and workers on loopback, this machine")).ToArray();
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        ScalingModel.Plot(path, batch, secondsPerSample, parameterBytes, measured);
+        return new ModelSummary(path, batch, secondsPerSample, parameterBytes,
+            ScalingModel.LinkBoundFrom(batch, secondsPerSample, parameterBytes, 10e9 / 8), ScalingModel.LinkBoundFrom(batch, secondsPerSample, parameterBytes, 25e9 / 8));
+    }
+
     private static void Print(BenchReport report)
     {
         var table = new Table().Border(TableBorder.Rounded)
@@ -203,6 +224,10 @@ internal static class BenchCommand
             $"measured{(report.Samples is { } s ? $", {s:N0} training samples" : "")}{(report.Repeats > 1 ? $", medians of {report.Repeats} runs" : "")}; " +
             $"{report.FlopsPerSample / 1e6:F3} MFLOP per sample."));
         if (report.Note.Length > 0) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(report.Note)}[/]");
+        if (report.Model is { } m)
+            AnsiConsole.MarkupLine(Markup.Escape(
+                $"Scaling model ({m.Path}): at batch {m.Batch}, {m.SecondsPerSample * 1e6:F1} µs per sample per core and {m.ParameterBytes / 1e6:F2} MB of parameters, " +
+                $"the coordinator's link takes longer per step than a worker's compute from {m.LinkBoundAt10Gbit} workers on 10 Gbit/s and {m.LinkBoundAt25Gbit} on 25 Gbit/s."));
     }
 
     private static string Cpu()
@@ -244,5 +269,11 @@ internal static class BenchCommand
     /// <param name="Results">per case and batch, the median of its repeats</param>
     /// <param name="Runs">every run, when there were repeats</param>
     private sealed record BenchReport(DateTimeOffset Date, string Machine, int Cores, string Cpu, string Data, string Note, int Epochs, int? Samples,
-        int Repeats, double? Target, double FlopsPerSample, IReadOnlyList<CaseResult> Results, IReadOnlyList<CaseResult> Runs);
+        int Repeats, double? Target, double FlopsPerSample, IReadOnlyList<CaseResult> Results, IReadOnlyList<CaseResult> Runs)
+    {
+        public ModelSummary? Model { get; init; }
+    }
+
+    /// <param name="LinkBoundAt10Gbit">the fewest workers whose step the coordinator's 10 Gbit/s link makes longer than the compute</param>
+    private sealed record ModelSummary(string Path, int Batch, double SecondsPerSample, double ParameterBytes, int LinkBoundAt10Gbit, int LinkBoundAt25Gbit);
 }
