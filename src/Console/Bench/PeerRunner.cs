@@ -10,31 +10,13 @@ internal static class PeerRunner
     public static async Task<CaseResult> RunAsync(string? data, int batch, int epochs, int? samples, int threads, double? target)
     {
         var script = Script();
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("bash");
         foreach (var a in (string[])[script, "--batch", $"{batch}", "--epochs", $"{epochs}", "--threads", $"{threads}"]) psi.ArgumentList.Add(a);
-        if (data is not null)
-        {
-            psi.ArgumentList.Add("--data");
-            psi.ArgumentList.Add(data);
-        }
-        if (target is not null)
-        {
-            psi.ArgumentList.Add("--target");
-            psi.ArgumentList.Add(target.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        if (samples is not null)
-        {
-            psi.ArgumentList.Add("--max-train");
-            psi.ArgumentList.Add($"{samples}");
-        }
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (process.ExitCode != 0 || lines.Length == 0)
-            throw new InvalidOperationException($"the PyTorch peer failed (exit {process.ExitCode}): {(await stderr).Trim()}");
-        var r = JsonDocument.Parse(lines[^1]).RootElement;
+        psi.AddOption("--data", data);
+        psi.AddOption("--target", target);
+        psi.AddOption("--max-train", samples);
+        var line = await ChildProcess.RunForLastLineAsync(psi, "the PyTorch peer");
+        var r = JsonDocument.Parse(line).RootElement;
         var sps = r.GetProperty("samplesPerSecond").GetDouble();
         return new CaseResult("pytorch", batch, sps, r.GetProperty("cpuSecondsPer1000").GetDouble(),
             Steps: 0, BytesSentPerStep: null, AllocatedBytesPerStep: null, Collections: null,

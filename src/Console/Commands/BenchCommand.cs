@@ -153,31 +153,14 @@ internal static class BenchCommand
 
     private static async Task<CaseResult> RunCaseAsync(string name, int batch, int epochs, int? samples, string data, string work, double? target)
     {
-        var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(Environment.ProcessPath!);
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
         foreach (var a in (string[])["bench-case", name, "--batch", $"{batch}", "--epochs", $"{epochs}", "--data", data, "--work", work])
             psi.ArgumentList.Add(a);
-        if (samples is not null)
-        {
-            psi.ArgumentList.Add("--samples");
-            psi.ArgumentList.Add($"{samples}");
-        }
-        if (target is not null)
-        {
-            psi.ArgumentList.Add("--target");
-            psi.ArgumentList.Add($"{target.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-        }
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (process.ExitCode != 0 || lines.Length == 0)
-        {
-            var errors = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            throw new InvalidOperationException($"case {name} at batch {batch} failed (exit {process.ExitCode}): {string.Join(Environment.NewLine, errors.TakeLast(15))}");
-        }
-        return JsonSerializer.Deserialize<CaseResult>(lines[^1])!;
+        psi.AddOption("--samples", samples);
+        psi.AddOption("--target", target);
+        var line = await ChildProcess.RunForLastLineAsync(psi, $"case {name} at batch {batch}");
+        return JsonSerializer.Deserialize<CaseResult>(line)!;
     }
 
     /// <summary>The scaling model drawn from the plain loop at the largest batch and the 784-256-128-10
