@@ -224,15 +224,19 @@ public sealed class ResumeTests
     {
         using var db = TestDatabase.Sqlite();
         db.Database.PrepareForWriting();
-        // 18,750 steps per epoch, five epochs: the first second ends inside an epoch.
-        var spec = Spec(everySteps: 0, samples: 400_000, epochs: 5) with { Checkpoint = new CheckpointSpec { EverySeconds = 1, Keep = 2 } };
+        // Batches of one sample: 300,000 steps per epoch, which take several seconds (a run of this
+        // tiny network does 300,000 to 500,000 samples/s in batches of 16, an epoch in under a second).
+        var spec = Spec(everySteps: 0, samples: 400_000, epochs: 5) with { BatchSize = 1, Checkpoint = new CheckpointSpec { EverySeconds = 1, Keep = 2 } };
         using var system = System(db.Database);
         var run = LocalTraining.Start(system, spec, storage: RunStorage.Sql);
         var stepsPerEpoch = 0;
         CheckpointSaved? within = null;
+        var seen = new List<string>();
         await foreach (var e in run.Events.ReadAllAsync())
         {
             if (e is StepCompleted s) stepsPerEpoch = s.StepsPerEpoch;
+            else seen.Add(e.ToString()!);
+            if (e is RunFailed or RunCompleted) Assert.Fail($"the run ended before a checkpoint within an epoch: {string.Join("; ", seen)}");
             if (e is CheckpointSaved c && c.Step % stepsPerEpoch != 0)
             {
                 within = c;
