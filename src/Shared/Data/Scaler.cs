@@ -85,7 +85,7 @@ public sealed class Scaler
         if (data.FeatureCount != FeatureCount)
             throw new ArgumentException($"{data.Name}: {data.FeatureCount} features, but the scaler was fitted on {FeatureCount}", nameof(data));
         // A set of bytes stays one: its decoding table is scaled, not its rows.
-        return data.Map((j, x) => _divisors[j] == 0 ? 0f : (float)((x - _offsets[j]) / _divisors[j]));
+        return data.Map(Scale);
     }
 
     /// <summary>Scaled copies of whole rows of features.   x: (rows, FeatureCount) row-major → same shape</summary>
@@ -101,9 +101,11 @@ public sealed class Scaler
 
     private void ScaleRow(ReadOnlySpan<float> x, Span<float> y)
     {
-        for (var j = 0; j < x.Length; j++)
-            y[j] = _divisors[j] == 0 ? 0f : (float)((x[j] - _offsets[j]) / _divisors[j]);
+        for (var j = 0; j < x.Length; j++) y[j] = Scale(j, x[j]);
     }
+
+    /// <summary>Feature j's value x, scaled: the one formula of every path.</summary>
+    private float Scale(int j, float x) => _divisors[j] == 0 ? 0f : (float)((x - _offsets[j]) / _divisors[j]);
 
     private static Scaler Uniform(ScalingKind kind, int features, double offset, double divisor) =>
         new(kind, Enumerable.Repeat(offset, features).ToArray(), Enumerable.Repeat(divisor, features).ToArray());

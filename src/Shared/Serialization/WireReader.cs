@@ -89,26 +89,25 @@ internal ref struct WireReader
     /// One block copy into an array allocated without zeroing (every element is overwritten at
     /// once), so that decoding a large gradient costs one allocation and one memcpy.
     /// </summary>
-    public T[] Array<T>() where T : unmanaged, INumberBase<T>
+    public T[] Array<T>() where T : unmanaged, INumberBase<T> => ArrayInto(length =>
     {
-        var length = Length(Unsafe.SizeOf<T>());
-        var source = Take(length * Unsafe.SizeOf<T>());
         var result = GC.AllocateUninitializedArray<T>(length);
         HugePages.Advise(result); // checkpoints: see HugePages
-        source.CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
-        Endian.FromLittle<T>(result);
         return result;
-    }
+    });
 
     public T[]? NullableArray<T>() where T : unmanaged, INumberBase<T> => Bool() ? Array<T>() : null;
 
     /// <summary><see cref="Array{T}"/> into an array rented from <see cref="Training.BufferPool{T}"/>,
     /// for messages that hand their arrays over (their receiver returns it).</summary>
-    public T[] PooledArray<T>() where T : unmanaged, INumberBase<T>
+    public T[] PooledArray<T>() where T : unmanaged, INumberBase<T> => ArrayInto(length => Training.BufferPool<T>.Rent(length, clear: false));
+
+    /// <summary>A count, then that many values into the array <paramref name="allocate"/> gives for the count.</summary>
+    private T[] ArrayInto<T>(Func<int, T[]> allocate) where T : unmanaged, INumberBase<T>
     {
         var length = Length(Unsafe.SizeOf<T>());
         var source = Take(length * Unsafe.SizeOf<T>());
-        var result = Training.BufferPool<T>.Rent(length, clear: false);
+        var result = allocate(length);
         source.CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
         Endian.FromLittle<T>(result);
         return result;
