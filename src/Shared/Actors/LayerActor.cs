@@ -42,7 +42,7 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
     private readonly LayerCore<T> _core;
     private readonly NeuronGroup<T>? _group;  // the layer's only group, computed here
     private readonly IActorRef[] _groups;     // or its group actors
-    private readonly Dictionary<int, InFlight> _inFlight = [];
+    private InFlight[] _slots = [];           // per micro-batch slot, reused step after step
     private readonly T[]?[] _groupSums;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private T[]? _ownParameters; // parameters this layer alone holds (read from the wire): given back when replaced
@@ -105,7 +105,13 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
             return;
         }
         if ((m.Step, m.Attempt) != _round) StartRound(m.Step, m.Attempt);
-        _inFlight[m.MicroBatch] = new InFlight(m, Sender, new T[_core.Shape.Groups][]);
+        if (m.MicroBatch >= _slots.Length)
+        {
+            var grown = _slots.Length;
+            Array.Resize(ref _slots, m.MicroBatch + 1);
+            for (var k = grown; k < _slots.Length; k++) _slots[k] = new InFlight(_core.Shape.Groups);
+        }
+        _slots[m.MicroBatch].Start(m, Sender);
         if (_group is not null)
         {
             Outputs(m.Step, m.Attempt, m.MicroBatch, 0, _group.Forward(m.MicroBatch, m.Activations, m.Rows));
@@ -173,7 +179,7 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
         if (gradientSum is not null) _groupSums[group] = gradientSum;
         if (!f.Collect(group, inputDelta)) return;
         var m = f.Forward;
-        _inFlight.Remove(microBatch);
+        f.Active = false;
         if (_index > 0)
             f.Previous.Tell(new BackwardBatch<T>(_runId, m.Step, m.Attempt, m.MicroBatch, m.Rows, _core.SumInOrder(f.Parts!, m.MicroBatch, m.Rows)));
         // Groups answer in order, so when the step's last micro-batch is complete every
@@ -213,7 +219,7 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
     private void StartRound(long step, int attempt)
     {
         _round = (step, attempt);
-        _inFlight.Clear();
+        foreach (var slot in _slots) slot.Active = false;
         _core.Reset();
         _group?.Reset();
         foreach (var sum in _groupSums) BufferPool<T>.Return(sum);
@@ -225,17 +231,27 @@ public sealed class LayerActor<T> : ReceiveActor, IWithUnboundedStash where T : 
     private bool Current(long step, int attempt, int microBatch, out InFlight f)
     {
         f = null!;
-        return (step, attempt) == _round && _inFlight.TryGetValue(microBatch, out f!);
+        if ((step, attempt) != _round || (uint)microBatch >= (uint)_slots.Length || !_slots[microBatch].Active) return false;
+        f = _slots[microBatch];
+        return true;
     }
 
-    /// <summary>A micro-batch between its forward and the end of its backward.</summary>
-    private sealed class InFlight(ForwardBatch<T> forward, IActorRef previous, T[]?[] parts)
+    /// <summary>A micro-batch between its forward and the end of its backward: one per slot,
+    /// reused by the same micro-batch of every step.</summary>
+    private sealed class InFlight(int groups)
     {
         private int _received;
-        public ForwardBatch<T> Forward { get; } = forward;
-        public IActorRef Previous { get; } = previous;
-        public T[]?[] Parts { get; } = parts;
+        public ForwardBatch<T> Forward { get; private set; } = null!;
+        public IActorRef Previous { get; private set; } = ActorRefs.Nobody;
+        public T[]?[] Parts { get; } = new T[groups][];
         public bool LastOfStep { get; set; }
+        public bool Active { get; set; }
+
+        public void Start(ForwardBatch<T> forward, IActorRef previous)
+        {
+            (Forward, Previous, Active, LastOfStep) = (forward, previous, true, false);
+            Restart();
+        }
 
         /// <summary>Stores group g's part; true once every group's part is in.</summary>
         public bool Collect(int group, T[]? part)
