@@ -25,11 +25,7 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
     private readonly int _microBatches;
     private readonly DataSet _train;
     private readonly IActorRef[] _layers;
-    // Each micro-batch slot's rows, rewritten step after step (see SlotBuffers: a slot is
-    // gathered again only once its micro-batch has come back through every layer).
-    private readonly SlotBuffers<T> _inputs = new();
-    private readonly SlotBuffers<T> _targets = new();
-    private readonly SlotBuffers<int> _labels = new();
+    private readonly BatchSlots<T> _batches = new();
     private readonly long _bytesAtStart = Serialization.ActorNetSerializer.BytesWritten;
     private const int WarmUpSteps = 50;
     private long _allocatedAtWarm;
@@ -78,11 +74,7 @@ public sealed class ReplicaActor<T> : ReceiveActor where T : unmanaged, IFloatin
         for (var k = 0; k < micro; k++)
         {
             var (start, count) = Batches.Piece(rows, micro, k);
-            var x = _inputs.Get(k, count * _train.FeatureCount);
-            var targets = _targets.Get(k, count * _outputs);
-            var labels = _train.Labels is null ? null : _labels.Get(k, count);
-            Batches.GatherInto<T>(_train, m.Indices.AsSpan(start, count), _outputs, x.AsSpan(0, count * _train.FeatureCount),
-                targets.AsSpan(0, count * _outputs), labels.AsSpan(0, labels is null ? 0 : count));
+            var (x, targets, labels) = _batches.Gather(_train, m.Indices.AsSpan(start, count), _outputs, k);
             _layers[0].Tell(new ForwardBatch<T>(_runId, m.Step, m.Attempt, m.Part, m.Parts, k, micro, count, x, targets, labels));
         }
     }

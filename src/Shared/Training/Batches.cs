@@ -71,3 +71,25 @@ public static class Batches
         return (index * size + Math.Min(index, extra), size + (index < extra ? 1 : 0));
     }
 }
+
+/// <summary>Each micro-batch slot's gathered rows, written again step after step (see
+/// <see cref="SlotBuffers{T}"/>): what a replica sends into its first layer.</summary>
+public sealed class BatchSlots<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly SlotBuffers<T> _inputs = new();
+    private readonly SlotBuffers<T> _targets = new();
+    private readonly SlotBuffers<int> _labels = new();
+
+    /// <summary>The rows at <paramref name="indices"/> into slot <paramref name="slot"/>'s arrays, whose
+    /// leading elements they fill.   x: (rows, features); targets: (rows, outputs); labels: (rows) or null</summary>
+    public (T[] X, T[] Targets, int[]? Labels) Gather(DataSet data, ReadOnlySpan<int> indices, int outputs, int slot)
+    {
+        var rows = indices.Length;
+        var x = _inputs.Get(slot, rows * data.FeatureCount);
+        var targets = _targets.Get(slot, rows * outputs);
+        var labels = data.Labels is null ? null : _labels.Get(slot, rows);
+        Batches.GatherInto<T>(data, indices, outputs, x.AsSpan(0, rows * data.FeatureCount), targets.AsSpan(0, rows * outputs),
+            labels.AsSpan(0, labels is null ? 0 : rows));
+        return (x, targets, labels);
+    }
+}

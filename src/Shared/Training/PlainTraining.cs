@@ -24,9 +24,7 @@ public sealed class PlainTraining<T> where T : unmanaged, IFloatingPointIeee754<
     private readonly NeuronGroup<T>[][] _groups;
     private readonly ParameterShard<T>[] _shards;
     private readonly T[][][] _groupResults; // per layer, one result per group: a step's scratch list
-    private readonly SlotBuffers<T> _inputs = new();
-    private readonly SlotBuffers<T> _targets = new();
-    private readonly SlotBuffers<int> _labels = new();
+    private readonly BatchSlots<T> _batches = new();
 
     /// <param name="parameters">per layer, [W | b] to start from (not written)</param>
     /// <param name="replicas">model replicas that share each batch, as in a run on that many workers</param>
@@ -94,17 +92,12 @@ public sealed class PlainTraining<T> where T : unmanaged, IFloatingPointIeee754<
     private (double LossSum, int Correct) ComputePart(ReadOnlySpan<int> indices)
     {
         var outputs = Layout.Outputs;
-        var features = _train.FeatureCount;
         var micro = Math.Min(_spec.MicroBatches, indices.Length);
         var (lossSum, correct) = (0.0, 0);
         for (var k = 0; k < micro; k++)
         {
             var (start, rows) = Batches.Piece(indices.Length, micro, k);
-            var x = _inputs.Get(k, rows * features);
-            var targets = _targets.Get(k, rows * outputs);
-            var labels = _train.Labels is null ? null : _labels.Get(k, rows);
-            Batches.GatherInto<T>(_train, indices.Slice(start, rows), outputs, x.AsSpan(0, rows * features), targets.AsSpan(0, rows * outputs),
-                labels.AsSpan(0, labels is null ? 0 : rows));
+            var (x, targets, labels) = _batches.Gather(_train, indices.Slice(start, rows), outputs, k);
 
             var input = x;
             for (var l = 0; l < _cores.Length; l++)
