@@ -30,7 +30,7 @@ public sealed class SerializationRejectionTests(ITestOutputHelper output)
     [InlineData("")]
     [InlineData("fwd.f16")]
     [InlineData("FWD.F32")]
-    [InlineData("ActorNet.Protocol.StopRun, ActorNet.Shared")] // a type name is not a manifest: nothing is created from it
+    [InlineData("ActorNet.Protocol.StopRun, ActorNet.Engine")] // a type name is not a manifest: nothing is created from it
     [InlineData("System.IO.FileInfo, System.IO.FileSystem")]
     public void Unknown_manifest_is_refused_by_name(string manifest)
     {

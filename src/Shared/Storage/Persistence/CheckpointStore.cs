@@ -1,5 +1,4 @@
 using System.Data.Common;
-using ActorNet.Actors;
 using ActorNet.Model;
 using ActorNet.Protocol;
 using ActorNet.Serialization;
@@ -47,6 +46,9 @@ public sealed class CheckpointStore(Database database)
     /// <summary>The persistence id of a coordinator's run manager, whose journal lists the runs
     /// submitted to the coordinators of this database (<see cref="RunAdmitted"/>).</summary>
     public const string CoordinatorRunsId = "runs";
+
+    /// <summary>The persistence id of a run's journal and checkpoints.</summary>
+    public static string RunPersistenceId(Guid runId) => $"{RunPrefix}{runId}";
 
     /// <summary>Every run in the database, newest first.</summary>
     public IReadOnlyList<StoredRun> Runs()
@@ -100,7 +102,7 @@ public sealed class CheckpointStore(Database database)
             : text.Length >= 4 ? runs.Where(r => r.ToString().StartsWith(text, StringComparison.Ordinal) || r.ToString("N").StartsWith(text, StringComparison.Ordinal)).ToArray() : [];
         return matches.Length switch
         {
-            1 => Read(connection, TrainingRunActor<float>.PersistenceIdOf(matches[0])).SingleOrDefault()
+            1 => Read(connection, RunPersistenceId(matches[0])).SingleOrDefault()
                  ?? throw new DatabaseException($"run {matches[0]} in {database.Display}: its journal does not begin with the run's start"),
             0 => throw new CheckpointNotFoundException($"no run '{id}' in {database.Display} ({(runs.Count == 0 ? "it holds no runs" : $"it holds {runs.Count}: see 'actornet checkpoints list'")})"),
             _ => throw new CheckpointNotFoundException($"'{id}' matches {matches.Length} runs in {database.Display}: give more of the id"),
@@ -127,7 +129,7 @@ public sealed class CheckpointStore(Database database)
         using var connection = database.OpenForReading();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT snapshot, manifest, serializer_id FROM snapshot WHERE persistence_id = @id AND sequence_number = @seq";
-        AddParameter(command, "@id", TrainingRunActor<float>.PersistenceIdOf(run.RunId));
+        AddParameter(command, "@id", RunPersistenceId(run.RunId));
         AddParameter(command, "@seq", info.SequenceNr);
         using var reader = command.ExecuteReader();
         if (!reader.Read()) throw new CheckpointNotFoundException($"the checkpoint of run {run.RunId} at step {info.Step} was deleted meanwhile");

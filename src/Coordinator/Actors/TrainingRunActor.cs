@@ -53,9 +53,6 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
 {
     public static Props Props(RunSetup<T> setup) => Akka.Actor.Props.Create(() => new TrainingRunActor<T>(setup));
 
-    /// <summary>The persistence id of a run's journal and checkpoints.</summary>
-    public static string PersistenceIdOf(Guid runId) => $"run-{runId}";
-
     private readonly RunSetup<T> _setup;
     private readonly RunSchedule _schedule;
     private IActorRef[] _shards = [];
@@ -122,7 +119,7 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         var storage = setup.Storage ?? RunStorage.InMemory;
         JournalPluginId = storage.JournalPluginId;
         SnapshotPluginId = storage.SnapshotPluginId;
-        PersistenceId = PersistenceIdOf(setup.RunId);
+        PersistenceId = CheckpointStore.RunPersistenceId(setup.RunId);
 
         Recover<SnapshotOffer>(HandleSnapshotOffer);
         Recover<RunStarted>(e => _recoveredStart = e);
