@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using ActorNet.Data;
+using ActorNet.Coordinator.Runs;
 using ActorNet.Model;
 using ActorNet.Persistence;
 using ActorNet.Protocol;
@@ -12,27 +12,6 @@ using Akka.Persistence;
 
 namespace ActorNet.Actors;
 
-/// <summary>Everything a run actor starts from.</summary>
-/// <param name="Workers">worker actors to ask for replicas at the start (more may come with <see cref="AddWorker"/>)</param>
-/// <param name="BaseDirectory">folder relative data paths in the spec start from</param>
-/// <param name="Trace">also send <see cref="StepTraced"/> after every step</param>
-/// <param name="MinWorkers">replicas the first step waits for (so that a run repeats exactly, it always starts on as many)</param>
-/// <param name="FixedWorkers">the workers given are all there will be (local mode): the first step starts once
-/// each has answered, and the run fails if all refuse. Otherwise (a cluster) the run waits for MinWorkers.</param>
-/// <param name="Storage">where the run's journal and checkpoints go; default in memory (nothing survives the process)</param>
-public sealed record RunSetup<T>(Guid RunId, RunSpec Spec, string? BaseDirectory, ModelLayout Layout, DataCache.Entry Data, T[][] InitialParameters,
-    IReadOnlyList<IActorRef> Workers, bool Trace, IActorRef Listener, bool FixedWorkers = true, int MinWorkers = 1, RunStorage? Storage = null);
-
-/// <summary>The Akka.Persistence plugins a run journals and checkpoints to.</summary>
-public sealed record RunStorage(string JournalPluginId, string SnapshotPluginId)
-{
-    /// <summary>Akka.Persistence's in-memory plugins: for tests and the worked example.</summary>
-    public static readonly RunStorage InMemory = new("akka.persistence.journal.inmem", "akka.persistence.snapshot-store.inmem");
-
-    /// <summary>Akka.Persistence.Sql, configured by <see cref="Persistence.Database.ToAkkaConfig"/>.</summary>
-    public static readonly RunStorage Sql = new(Persistence.Database.JournalPluginId, Persistence.Database.SnapshotPluginId);
-}
-
 /// <summary>
 /// One training run: owns the schedule and the parameter shards, asks workers for model
 /// replicas, starts each step by giving every replica its contiguous slice of the global
@@ -41,6 +20,14 @@ public sealed record RunStorage(string JournalPluginId, string SnapshotPluginId)
 /// takes part from the next step, with the current parameters; one that is lost mid-step
 /// has its slice computed by another. Tells the listener about steps, epochs (with test
 /// metrics) and the end of the run.
+/// <para>
+/// Its life is a state machine (<see cref="RunPhase"/>), each state receiving only what it
+/// handles: recovering → awaiting replicas → stepping ⇄ checkpointing (synchronous) or
+/// dispatching (asynchronous) → ending. The bookkeeping of each lives in plain classes:
+/// <see cref="SyncStepper{TReplica}"/>, <see cref="AsyncDispatcher{TReplica}"/>,
+/// <see cref="CheckpointBook"/>, <see cref="RunMetrics"/>, <see cref="ReplicaRoster{TRef}"/>
+/// and <see cref="ResumeCheck"/>. The test set is evaluated off the actor's thread.
+/// </para>
 /// <para>
 /// Persistent (id "run-{RunId}"): the journal records the run's start (with its spec), its
 /// epochs, workers joining and leaving, its checkpoints and its end; checkpoints are snapshots
@@ -54,97 +41,64 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     public static Props Props(RunSetup<T> setup) => Akka.Actor.Props.Create(() => new TrainingRunActor<T>(setup));
 
     private readonly RunSetup<T> _setup;
+    private readonly Guid _runId;
     private readonly RunSchedule _schedule;
-    private IActorRef[] _shards = [];
-    private readonly List<IActorRef> _replicas = [];
-    private readonly List<(string Worker, IActorRef Replica)> _joining = [];
-    private T[][] _parameters;
-    private readonly T[][] _averageGradients;
-    private List<EpochCompleted> _epochs = [];
-    private readonly Stopwatch _epochClock = new();
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _specJson;
-    private readonly HashSet<IActorRef> _askedWorkers = [];
-    private readonly List<string> _refusals = [];
-    private long _step;
-    private int _attempt;
-    private bool _stepInProgress;
-    private IActorRef?[] _stepParts = [];  // who computes each part of the step (null: lost, waiting for someone)
-    private bool[] _partsDone = [];
-    private readonly Queue<int> _lostParts = new();
-    private readonly HashSet<IActorRef> _busy = [];
-    private int _applied;
-    private StepTotals _stepTotals;
-    private StepTotals _epochTotals;
-    private bool _stopRequested;
-    // Asynchronous (stale-synchronous) training: which batch each replica has, how many steps
-    // each has done, batches to hand out again (their replica was lost), per-layer versions.
     private readonly bool _async;
-    private readonly Dictionary<IActorRef, long> _assigned = [];
-    private readonly Dictionary<IActorRef, long> _clocks = [];
-    private readonly Queue<long> _retry = new();
-    private readonly long[] _layerVersions;
-    private readonly Dictionary<int, int> _batchesDoneInEpoch = [];
-    private long _nextBatch;
-    private long _batchesDone;
-    // Persistence: what recovery found, the checkpoints retention keeps, a capture in progress.
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ReplicaRoster<IActorRef> _roster = new();
+    private readonly SyncStepper<IActorRef> _stepper;
+    private readonly AsyncDispatcher<IActorRef> _dispatcher;
+    private readonly CheckpointBook _checkpoints;
+    private readonly RunMetrics _metrics;
+    private readonly T[][] _averageGradients;
+    private T[][] _parameters;
+    private IActorRef[] _shards = [];
+    private RunPhase _phase = RunPhase.Recovering;
+    private bool _started;         // the first step (or batch) of this incarnation has started
+    private bool _stopRequested;
+    private (RunEnd Outcome, long Step, string Reason)? _end;
+    private bool _ending;          // its end is being journaled
+    // Recovery: what the journal gave.
     private RunStarted? _recoveredStart; // replayed only when no checkpoint came before it
     private RunEnded? _recoveredEnd;
     private Checkpoint<T>? _recoveredCheckpoint;
     private string? _recoveryProblem;
-    private List<CheckpointRecord> _checkpoints = [];
+    private readonly Stopwatch _recoveryClock = Stopwatch.StartNew();
+    // Checkpointing: the shards' states as they come, the epoch evaluation it waits for.
     private ShardCaptured<T>?[] _captured = [];
     private int _capturedCount;
-    private readonly Dictionary<long, (long Step, double PauseMs, Stopwatch Clock)> _saving = []; // checkpoints sent to the snapshot store, not yet confirmed
-    private readonly Stopwatch _recoveryClock = Stopwatch.StartNew();
     private readonly Stopwatch _pauseClock = new(); // from a checkpoint's capture to its journal entry: training stands still
-    private readonly Stopwatch _sinceCheckpoint = Stopwatch.StartNew(); // checkpoint.everySeconds
-    private int _pendingDeletes;     // retention's deletions not yet confirmed: the run ends after them
-    private bool _started; // the first step of this incarnation has started
-    private bool _checkpointing; // between a committed step and the next: shards being captured, checkpoint being journaled
-    private (RunEnd Outcome, long Step, string Reason)? _end; // the run is over: it ends once its saves are done
-    private bool _ending;                                       // its end is being journaled
+    // Evaluations of ended epochs, in epoch order; one runs at a time, off the actor's thread.
+    private readonly Queue<(RunMetrics.EpochTrained Trained, T[][] Parameters)> _toEvaluate = new();
+    private RunMetrics.EpochTrained? _evaluating;
 
     public TrainingRunActor(RunSetup<T> setup)
     {
         _setup = setup;
+        _runId = setup.RunId;
         var spec = setup.Spec;
         _specJson = RunSpecWriter.ToJson(spec);
         _schedule = new RunSchedule(setup.Data.Train.Count, spec.BatchSize, spec.Epochs, spec.Seed);
-        var layers = setup.Layout.Layers;
+        var layers = setup.Layout.Layers.Count;
         _parameters = (T[][])setup.InitialParameters.Clone();
-        _averageGradients = new T[layers.Count][];
+        _averageGradients = new T[layers][];
         _async = spec.Sync.Mode == SyncMode.Asynchronous;
-        _layerVersions = new long[layers.Count];
+        _stepper = new SyncStepper<IActorRef>(layers);
+        _dispatcher = new AsyncDispatcher<IActorRef>(_schedule, layers, spec.Sync.MaxStaleness);
+        _checkpoints = new CheckpointBook(spec.Checkpoint);
+        _metrics = new RunMetrics(_runId);
         var storage = setup.Storage ?? RunStorage.InMemory;
         JournalPluginId = storage.JournalPluginId;
         SnapshotPluginId = storage.SnapshotPluginId;
-        PersistenceId = CheckpointStore.RunPersistenceId(setup.RunId);
+        PersistenceId = CheckpointStore.RunPersistenceId(_runId);
 
         Recover<SnapshotOffer>(HandleSnapshotOffer);
         Recover<RunStarted>(e => _recoveredStart = e);
-        Recover<CheckpointTaken>(e => _checkpoints.Add(new CheckpointRecord(LastSequenceNr, e.Step, e.TestAccuracy)));
+        Recover<CheckpointTaken>(e => _checkpoints.Taken(new CheckpointRecord(LastSequenceNr, e.Step, e.TestAccuracy)));
         Recover<RunEnded>(e => _recoveredEnd = e);
         Recover<RecoveryCompleted>(_ => HandleRecovered());
-
-        Command<AddWorker>(m => AskForReplica(m.Worker));
-        Command<ReplicaStarted>(HandleReplicaStarted);
-        Command<ReplicaRefused>(HandleReplicaRefused);
-        Command<Terminated>(HandleTerminated);
-        Command<ShardStepApplied<T>>(HandleApplied);
-        Command<PartLossComputed>(HandlePartLoss);
-        Command<ShardCaptured<T>>(HandleCaptured);
-        Command<SaveSnapshotSuccess>(HandleSnapshotSaved);
-        Command<SaveSnapshotFailure>(HandleSnapshotFailed);
-        Command<DeleteSnapshotSuccess>(_ => SnapshotDeleted());
-        Command<DeleteSnapshotFailure>(m =>
-        {
-            _log.Warning(m.Cause, "Run {RunId}: could not delete checkpoint {SequenceNr}", _setup.RunId, m.Metadata.SequenceNr);
-            SnapshotDeleted();
-        });
-        Command<ShardStepFailed>(m => Fail(m.Step, m.Reason));
-        Command<ChildFailed>(m => Fail(_step, m.Reason));
-        Command<StopRun>(m => _stopRequested |= m.RunId == setup.RunId);
+        Command<RunPhaseQuery>(ReportPhase); // commands wait for the end of recovery; then a state takes over
     }
 
     public override string PersistenceId { get; }
@@ -153,17 +107,200 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     /// lost its parameters or its part of the step, and guessing would break exactness.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
     {
-        _log.Error(e, "Run {RunId}: an actor failed at step {Step}", _setup.RunId, _step);
+        _log.Error(e, "Run {RunId}: an actor failed at step {Step}", _runId, _stepper.Step);
         Self.Tell(new ChildFailed($"{e.GetType().Name}: {e.Message}"));
         return Directive.Stop;
     });
+
+    // ---------------------------------------------------------------- states
+
+    /// <summary>Waiting for enough replicas to start the first step (or batch), or, in a
+    /// synchronous run that lost all its replicas between steps, for one to continue.</summary>
+    private void AwaitingReplicas()
+    {
+        Enter(RunPhase.AwaitingReplicas);
+        Membership();
+        Command<ReplicaStarted>(m =>
+        {
+            if (!Joined(m)) return;
+            if (_started || _roster.EnoughToStart(_setup.MinWorkers, _setup.FixedWorkers)) Go();
+        });
+        Command<ReplicaRefused>(m =>
+        {
+            if (!Refused(m)) return;
+            // Every worker asked said no and none is left: with no one to train, the run fails
+            // (a cluster run whose workers may yet join is given more with AddWorker first).
+            if (_setup.FixedWorkers && _roster.AllRefused) Fail(_stepper.Step, "no worker can take part: " + string.Join("; ", _roster.Refusals));
+            else if (!_started && _roster.Joining > 0 && _roster.EnoughToStart(_setup.MinWorkers, _setup.FixedWorkers))
+                Go(); // the workers still to answer have all refused: start with those that did not
+        });
+        Command<Terminated>(m => Lost(m.ActorRef));
+        // Nothing is training: a stop ends the run now, as cancelled after the steps it has.
+        Command<StopRun>(m => { if (m.RunId == _runId) Finish(RunOutcome.Cancelled, _async ? _dispatcher.BatchesDone : _stepper.Step); });
+        Failures();
+        Saves();
+    }
+
+    /// <summary>Synchronous: a step is out with the replicas; it commits once every part's loss
+    /// and every shard's update are in.</summary>
+    private void Stepping()
+    {
+        Enter(RunPhase.Stepping);
+        Membership();
+        Command<ReplicaStarted>(m =>
+        {
+            if (Joined(m) && _stepper.HasLostParts) AssignLostParts(); // everyone who had a part died: the newcomer takes over
+        });
+        Command<ReplicaRefused>(m => Refused(m));
+        Command<Terminated>(m =>
+        {
+            if (!Lost(m.ActorRef)) return;
+            // Its slice of this step is lost with it: another replica computes it once it is free.
+            _stepper.Lose(m.ActorRef);
+            AssignLostParts();
+        });
+        Command<ShardStepApplied<T>>(m =>
+        {
+            if (m.RunId != _runId || !_stepper.Applied(m.Step)) return;
+            _parameters[m.Layer] = m.Parameters;
+            _averageGradients[m.Layer] = m.AverageGradient;
+            TryCommit();
+        });
+        Command<PartLossComputed>(m =>
+        {
+            if (m.RunId != _runId || !_stepper.Awaits(m.Step, m.Part)) return; // stale or a duplicate
+            if (!double.IsFinite(m.LossSum))
+            {
+                Fail(m.Step, $"the loss is {m.LossSum} at step {m.Step} (layer {_shards.Length - 1}, the output layer, part {m.Part})");
+                return;
+            }
+            _stepper.PartDone(m.Step, m.Part, Sender, m.Rows, m.LossSum, m.Correct);
+            AssignLostParts();
+            TryCommit();
+        });
+        Command<StopRun>(m => _stopRequested |= m.RunId == _runId); // after the step in progress
+        Failures();
+        Saves();
+    }
+
+    /// <summary>Synchronous, between a committed step and the next: the shards' states are
+    /// collected into one checkpoint (and, at an epoch's end, the test set is evaluated), then
+    /// journaled; the next step starts once that is written.</summary>
+    private void Checkpointing()
+    {
+        Enter(RunPhase.Checkpointing);
+        Membership();
+        Command<ReplicaStarted>(m => Joined(m)); // takes part from the next step
+        Command<ReplicaRefused>(m => Refused(m));
+        Command<Terminated>(m => Lost(m.ActorRef));
+        Command<ShardCaptured<T>>(m =>
+        {
+            if (m.RunId != _runId || (uint)m.Layer >= (uint)_captured.Length || _captured[m.Layer] is not null) return;
+            _captured[m.Layer] = m;
+            _capturedCount++;
+            TryJournalCheckpoint();
+        });
+        Command<EpochEvaluated>(m =>
+        {
+            Evaluated(m);
+            TryJournalCheckpoint();
+        });
+        Command<StopRun>(m => _stopRequested |= m.RunId == _runId); // the checkpoint being taken is the last
+        Failures();
+        Saves();
+    }
+
+    /// <summary>Asynchronous: batches go to replicas as they free up, the shards apply each
+    /// gradient as it comes; epochs end in order and are evaluated off the actor's thread.</summary>
+    private void Dispatching()
+    {
+        Enter(RunPhase.Dispatching);
+        Membership();
+        Command<ReplicaStarted>(m => { if (Joined(m)) Dispatch(); });
+        Command<ReplicaRefused>(m => Refused(m));
+        Command<Terminated>(m =>
+        {
+            _dispatcher.Lose(m.ActorRef); // someone else computes its batch
+            if (Lost(m.ActorRef)) Dispatch();
+        });
+        Command<ShardStepApplied<T>>(m =>
+        {
+            if (m.RunId != _runId) return;
+            _parameters[m.Layer] = m.Parameters;
+            _dispatcher.LayerApplied(m.Layer); // one update per message, in the shard's order
+            Dispatch();
+        });
+        Command<PartLossComputed>(HandleBatchDone);
+        Command<EpochEvaluated>(Evaluated);
+        Command<StopRun>(m =>
+        {
+            if (m.RunId != _runId) return;
+            _stopRequested = true; // no more batches go out; the run ends when those out are back
+            if (_dispatcher.Idle) Finish(RunOutcome.Cancelled, _dispatcher.BatchesDone);
+        });
+        Failures();
+        Saves();
+    }
+
+    /// <summary>The run is over: it journals its end and tells the listener once its checkpoint
+    /// saves, retention's deletions and epoch evaluations are done. Anything else is dropped.</summary>
+    private void Ending()
+    {
+        Enter(RunPhase.Ending);
+        Command<EpochEvaluated>(m =>
+        {
+            Evaluated(m);
+            TryEnd();
+        });
+        Saves();
+        CommandAny(_ => { }); // late gradients, losses, captures, joins: the run no longer needs them
+    }
+
+    private void Enter(RunPhase phase)
+    {
+        _phase = phase;
+        Command<RunPhaseQuery>(ReportPhase);
+    }
+
+    private void ReportPhase(RunPhaseQuery _) => Sender.Tell(new RunPhaseReported(_runId, _phase));
+
+    /// <summary>Workers offered by the cluster, in every state but the end.</summary>
+    private void Membership() => Command<AddWorker>(m => AskForReplica(m.Worker));
+
+    private void Failures()
+    {
+        Command<ShardStepFailed>(m => { if (m.RunId == _runId) Fail(m.Step, m.Reason); });
+        Command<ChildFailed>(m => Fail(_stepper.Step, m.Reason));
+        Command<EvaluationFailed>(m => Fail(_stepper.Step, $"evaluating epoch {m.Epoch} on the test set failed: {m.Reason}"));
+    }
+
+    /// <summary>The snapshot store's answers, which may come in any state: saves go on while training does.</summary>
+    private void Saves()
+    {
+        Command<SaveSnapshotSuccess>(HandleSnapshotSaved);
+        Command<SaveSnapshotFailure>(m =>
+        {
+            // Training goes on; the checkpoints before this one are still there.
+            _log.Error(m.Cause, "Run {RunId}: checkpoint {SequenceNr} could not be saved", _runId, m.Metadata.SequenceNr);
+            _checkpoints.SaveFailed(m.Metadata.SequenceNr);
+            TryEnd();
+        });
+        Command<DeleteSnapshotSuccess>(_ => SnapshotDeleted());
+        Command<DeleteSnapshotFailure>(m =>
+        {
+            _log.Warning(m.Cause, "Run {RunId}: could not delete checkpoint {SequenceNr}", _runId, m.Metadata.SequenceNr);
+            SnapshotDeleted();
+        });
+    }
+
+    // ---------------------------------------------------------------- recovery
 
     private void HandleSnapshotOffer(SnapshotOffer offer)
     {
         if (offer.Snapshot is Checkpoint<T> c)
         {
             _recoveredCheckpoint = c;
-            _checkpoints = [.. c.Checkpoints];
+            _checkpoints.Restore(c.Checkpoints);
         }
         else
             _recoveryProblem = $"its checkpoint {offer.Metadata.SequenceNr} holds {offer.Snapshot.GetType().Name}, not the {typeof(T).Name} parameters of this spec";
@@ -176,22 +313,26 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         // A cancelled run may be continued (actornet local --resume); one that completed or failed only says how it ended.
         if (_recoveredEnd is { Outcome: not RunEnd.Cancelled } end)
         {
-            _log.Info("Run {RunId} had already ended ({Outcome} at step {Step})", _setup.RunId, end.Outcome, end.Step);
+            _log.Info("Run {RunId} had already ended ({Outcome} at step {Step})", _runId, end.Outcome, end.Step);
+            Become(Ending);
             _setup.Listener.Tell(end.Outcome == RunEnd.Failed
-                ? new RunFailed(_setup.RunId, end.Step, end.Reason)
-                : new RunCompleted(_setup.RunId, end.Outcome == RunEnd.Completed ? RunOutcome.Completed : RunOutcome.Cancelled, end.Step,
+                ? new RunFailed(_runId, end.Step, end.Reason)
+                : new RunCompleted(_runId, end.Outcome == RunEnd.Completed ? RunOutcome.Completed : RunOutcome.Cancelled, end.Step,
                     _recoveredCheckpoint?.Epochs ?? [], ToDouble(_recoveredCheckpoint?.Parameters ?? _parameters)));
             Context.Stop(Self);
             return;
         }
         var problem = _recoveryProblem
-                      ?? (_recoveredCheckpoint is { } c && !_async ? Misfit(c) : null)
-                      ?? (_recoveredStart is { } started ? Misfit(started) : null);
+                      ?? (_recoveredCheckpoint is { } c && !_async
+                          ? ResumeCheck.Misfit(_setup.Layout, _setup.Spec, _schedule, c.Step, c.Parameters.Select(p => p.Length), (ulong)c.Seed)
+                          : null)
+                      ?? (_recoveredStart is { } started ? ResumeCheck.Misfit(_setup.Layout, _setup.Spec, started) : null);
         if (problem is not null)
         {
             // Nothing is written: the stored run stays as it was, for a spec that fits it.
-            _log.Error("Run {RunId} cannot continue: {Problem}", _setup.RunId, problem);
-            _setup.Listener.Tell(new RunFailed(_setup.RunId, _recoveredCheckpoint?.Step ?? 0, $"cannot resume: {problem}"));
+            _log.Error("Run {RunId} cannot continue: {Problem}", _runId, problem);
+            Become(Ending);
+            _setup.Listener.Tell(new RunFailed(_runId, _recoveredCheckpoint?.Step ?? 0, $"cannot resume: {problem}"));
             Context.Stop(Self);
             return;
         }
@@ -201,55 +342,20 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         _recoveredCheckpoint = null; // the shards copy what they keep: no second copy of the weights for the run's lifetime
         _recoveredStart = null;
         CreateShards(restore);
+        Become(AwaitingReplicas);
         if (!known)
         {
             Persist(StartEvent(), _ => Begin());
             return;
         }
         var recovery = _recoveryClock.Elapsed.TotalMilliseconds;
-        _setup.Listener.Tell(new RunResumed(_setup.RunId, restore?.Step ?? 0, recovery));
+        _setup.Listener.Tell(new RunResumed(_runId, restore?.Step ?? 0, recovery));
         if (restore is not null)
             _log.Info("Run {RunId} resumes from its checkpoint after step {Step} (epoch {Epoch}), recovered in {Milliseconds:F0} ms",
-                [_setup.RunId, restore.Step, restore.Epochs.Count, recovery]);
+                [_runId, restore.Step, restore.Epochs.Count, recovery]);
         else
-            _log.Info("Run {RunId} starts again from the beginning: it has no checkpoint{Why}", _setup.RunId, _async ? " (asynchronous runs keep none)" : "");
+            _log.Info("Run {RunId} starts again from the beginning: it has no checkpoint{Why}", _runId, _async ? " (asynchronous runs keep none)" : "");
         Begin();
-    }
-
-    /// <summary>Why a checkpoint cannot continue this run's spec, or null when it fits.</summary>
-    private string? Misfit(Checkpoint<T> c)
-    {
-        if (c.Step > _schedule.TotalSteps) return $"the checkpoint is after step {c.Step}, the spec has only {_schedule.TotalSteps} steps";
-        return Misfit($"the checkpoint after step {c.Step}", c.Parameters.Select(p => p.Length).ToArray(), (ulong)c.Seed);
-    }
-
-    /// <summary>Why the spec the run was started with (a run with no checkpoint yet) is not this one, or null.</summary>
-    private string? Misfit(RunStarted started)
-    {
-        RunSpec stored;
-        try
-        {
-            stored = RunSpecReader.Parse(started.SpecJson, $"run {started.RunId} journal", "run");
-        }
-        catch (RunSpecException e)
-        {
-            return $"its journal's spec cannot be read: {e.Errors[0]}";
-        }
-        var layout = ModelLayout.From(stored, started.Inputs);
-        return Misfit("the run's journal", layout.Layers.Select(l => l.ParameterCount).ToArray(), stored.Seed);
-    }
-
-    /// <param name="what">what holds the stored shapes, for the message</param>
-    private string? Misfit(string what, int[] storedParameters, ulong storedSeed)
-    {
-        var layers = _setup.Layout.Layers;
-        if (storedParameters.Length != layers.Count)
-            return $"{what} has {storedParameters.Length} layers, the spec {layers.Count}";
-        for (var l = 0; l < layers.Count; l++)
-            if (storedParameters[l] != layers[l].ParameterCount)
-                return $"layer {l} of {what} has {storedParameters[l]} parameters, the spec's layer {l} ({layers[l].Inputs}→{layers[l].Outputs}) has {layers[l].ParameterCount}";
-        if (storedSeed != _setup.Spec.Seed) return $"{what} has seed {storedSeed}, the spec {_setup.Spec.Seed}";
-        return null;
     }
 
     private void CreateShards(Checkpoint<T>? restore)
@@ -259,33 +365,31 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         if (restore is not null)
         {
             _parameters = restore.Parameters;
-            _step = restore.Step;
-            _epochs = [.. restore.Epochs];
-            _epochTotals = new StepTotals(restore.EpochRows, restore.EpochLossSum, restore.EpochCorrect);
+            _stepper.MoveTo(restore.Step);
+            _metrics.Restore(restore.Epochs, new StepTotals(restore.EpochRows, restore.EpochLossSum, restore.EpochCorrect));
         }
         _shards = new IActorRef[layers.Count];
         for (var i = 0; i < layers.Count; i++)
         {
             var shard = new ParameterShard<T>(i, layers[i], _parameters[i], spec.Optimizer, spec.TrainBiases,
                 version: restore?.Step ?? 0, firstMoment: restore?.FirstMoments[i], secondMoment: restore?.SecondMoments[i], keepAverage: _setup.Trace);
-            _shards[i] = Context.ActorOf(ParameterShardActor<T>.Props(_setup.RunId, shard, Self, immediate: _async, trace: _setup.Trace), $"shard-{i}");
+            _shards[i] = Context.ActorOf(ParameterShardActor<T>.Props(_runId, shard, Self, immediate: _async, trace: _setup.Trace), $"shard-{i}");
         }
     }
 
     private RunStarted StartEvent()
     {
         var scaler = _setup.Data.Scaler;
-        return new RunStarted(_setup.RunId, _specJson, _setup.BaseDirectory, _setup.MinWorkers, _setup.Layout.Inputs,
+        return new RunStarted(_runId, _specJson, _setup.BaseDirectory, _setup.MinWorkers, _setup.Layout.Inputs,
             _setup.Data.Train.ClassNames ?? [], scaler?.Offsets.ToArray() ?? [], scaler?.Divisors.ToArray() ?? [], Now());
     }
 
     private void Begin()
     {
         _log.Info("Run {RunId} ({Name}): {Parameters} parameters, {TrainSamples} training samples, {Steps} steps",
-            [_setup.RunId, _setup.Spec.Name, _setup.Layout.ParameterCount, _setup.Data.Train.Count, _schedule.TotalSteps]);
+            [_runId, _setup.Spec.Name, _setup.Layout.ParameterCount, _setup.Data.Train.Count, _schedule.TotalSteps]);
         if (SnapshotPluginId == RunStorage.Sql.SnapshotPluginId && !_async) ReserveMemoryForSaves();
         foreach (var w in _setup.Workers) AskForReplica(w);
-        _epochClock.Start();
     }
 
     private void ReserveMemoryForSaves()
@@ -293,351 +397,187 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         var clock = Stopwatch.StartNew();
         if (SqliteMemory.ReserveFor(Context.System, _setup.Layout.CheckpointBytes(_setup.Spec.Optimizer.Kind, Unsafe.SizeOf<T>())) is > 0 and var bytes)
             _log.Info("Run {RunId}: faulted in {MiB:F0} MiB of native memory for SQLite's copies of its checkpoints in {Ms} ms",
-                [_setup.RunId, bytes / 1048576.0, clock.ElapsedMilliseconds]);
+                [_runId, bytes / 1048576.0, clock.ElapsedMilliseconds]);
     }
-
-    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        _log.Error(cause, "Run {RunId}: could not write {Event} to the journal", _setup.RunId, @event.GetType().Name);
-        _setup.Listener.Tell(new RunFailed(_setup.RunId, _step, $"the journal refused a write: {cause.Message}"));
+        _log.Error(cause, "Run {RunId}: could not write {Event} to the journal", _runId, @event.GetType().Name);
+        _setup.Listener.Tell(new RunFailed(_runId, _stepper.Step, $"the journal refused a write: {cause.Message}"));
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
-        _log.Error(reason, "Run {RunId}: could not recover", _setup.RunId);
-        _setup.Listener.Tell(new RunFailed(_setup.RunId, 0, $"cannot recover the run from the database: {reason.Message}"));
+        _log.Error(reason, "Run {RunId}: could not recover", _runId);
+        _setup.Listener.Tell(new RunFailed(_runId, 0, $"cannot recover the run from the database: {reason.Message}"));
         base.OnRecoveryFailure(reason, message);
     }
 
+    // ---------------------------------------------------------------- replicas
+
     private void AskForReplica(IActorRef worker)
     {
-        // Synchronous: the parameters below are the result of _step updates. Asynchronous:
+        // Synchronous: the parameters below are the result of Step updates. Asynchronous:
         // version 0, so that every update the shards send from now on is taken.
-        var version = _async ? 0 : _step;
-        _askedWorkers.Add(worker);
-        worker.Tell(new StartReplica<T>(_setup.RunId, _specJson, _setup.BaseDirectory, _setup.Data.Train.Count, _setup.Data.TrainSha256,
+        var version = _async ? 0 : _stepper.Step;
+        _roster.Asked(worker);
+        worker.Tell(new StartReplica<T>(_runId, _specJson, _setup.BaseDirectory, _setup.Data.Train.Count, _setup.Data.TrainSha256,
             version, (T[][])_parameters.Clone(), _shards)); // a copy: _parameters' entries are replaced as steps apply
     }
 
-    private void HandleReplicaStarted(ReplicaStarted m)
+    /// <summary>A replica is ready; it takes part from the next step. False when it is not this run's.</summary>
+    private bool Joined(ReplicaStarted m)
     {
-        if (m.RunId != _setup.RunId) return;
+        if (m.RunId != _runId) return false;
         Context.Watch(m.Replica);
-        _joining.Add((m.Worker, m.Replica));
-        _log.Info("Run {RunId}: replica on {Worker} joins from the next step", _setup.RunId, m.Worker);
-        if (_async)
-        {
-            if (_nextBatch > 0 || EnoughToStart()) Dispatch();
-            return;
-        }
-        if (_stepInProgress && _lostParts.Count > 0)
-        {
-            AssignLostParts(); // everyone who had the step died: the newcomer takes over
-            return;
-        }
-        if (!_stepInProgress && (_started || EnoughToStart())) StartStep(_step);
+        _roster.Joined(m.Worker, m.Replica);
+        _log.Info("Run {RunId}: replica on {Worker} joins from the next step", _runId, m.Worker);
+        return true;
     }
 
-    private void HandleReplicaRefused(ReplicaRefused m)
+    private bool Refused(ReplicaRefused m)
     {
-        if (m.RunId != _setup.RunId) return;
-        _log.Warning("Run {RunId}: worker {Worker} left out: {Reason}", _setup.RunId, m.Worker, m.Reason);
-        _setup.Listener.Tell(new WorkerLeftOut(_setup.RunId, m.Worker, m.Reason));
-        _refusals.Add($"{m.Worker}: {m.Reason}");
-        // Every worker asked said no and none is left: with no one to train, the run fails
-        // (a cluster run whose workers may yet join is given more with AddWorker first).
-        if (_refusals.Count >= _askedWorkers.Count && _replicas.Count == 0 && _joining.Count == 0 && _setup.FixedWorkers)
-            Fail(_step, "no worker can take part: " + string.Join("; ", _refusals));
-        else if (!_stepInProgress && !_started && _joining.Count > 0 && EnoughToStart())
-            StartStep(_step); // the workers still to answer have all refused: start with those that did not
+        if (m.RunId != _runId) return false;
+        _log.Warning("Run {RunId}: worker {Worker} left out: {Reason}", _runId, m.Worker, m.Reason);
+        _setup.Listener.Tell(new WorkerLeftOut(_runId, m.Worker, m.Reason));
+        _roster.Refused(m.Worker, m.Reason);
+        return true;
     }
 
-    /// <summary>The first step (of a new run, or of a run resumed from a checkpoint) waits for
-    /// MinWorkers replicas (so that a run repeats exactly, it always starts on as many); with a
-    /// fixed set of workers, for as many as did not refuse.</summary>
-    private bool EnoughToStart()
+    /// <summary>A watched replica is gone. True when it was taking part (then the shards stop sending to it).</summary>
+    private bool Lost(IActorRef replica)
     {
-        var ready = _replicas.Count + _joining.Count;
-        return ready >= _setup.MinWorkers || (_setup.FixedWorkers && ready > 0 && ready >= _askedWorkers.Count - _refusals.Count);
-    }
-
-    private void HandleTerminated(Terminated t)
-    {
-        _joining.RemoveAll(j => j.Replica.Equals(t.ActorRef));
-        if (!_replicas.Remove(t.ActorRef)) return;
-        _log.Warning("Run {RunId}: lost replica {Replica}; {Left} left", _setup.RunId, t.ActorRef.Path, _replicas.Count);
-        PersistAsync(new WorkerLeft(_setup.RunId, t.ActorRef.Path.Address.ToString(), _step, "lost", Now()), _ => { });
-        _setup.Listener.Tell(new WorkerLeftOut(_setup.RunId, t.ActorRef.Path.Address.ToString(),
-            $"lost at step {_step} ({_replicas.Count} replica(s) left; its part of the step is computed by another)"));
+        if (!_roster.Lose(replica)) return false;
+        var step = _async ? _dispatcher.BatchesDone : _stepper.Step;
+        _log.Warning("Run {RunId}: lost replica {Replica}; {Left} left", _runId, replica.Path, _roster.Replicas.Count);
+        PersistAsync(new WorkerLeft(_runId, replica.Path.Address.ToString(), step, "lost", Now()), _ => { });
+        _setup.Listener.Tell(new WorkerLeftOut(_runId, replica.Path.Address.ToString(),
+            $"lost at step {step} ({_roster.Replicas.Count} replica(s) left; its part of the step is computed by another)"));
         UseReplicas();
-        if (_async)
-        {
-            _clocks.Remove(t.ActorRef);
-            if (_assigned.Remove(t.ActorRef, out var lost)) _retry.Enqueue(lost); // someone else computes it
-            Dispatch();
-            return;
-        }
-        _busy.Remove(t.ActorRef);
-        if (!_stepInProgress) return;
-        // Its slice of this step is lost with it: another replica computes it (with the same
-        // part number, so the shards add it in the same place) once it is free.
-        for (var k = 0; k < _stepParts.Length; k++)
-            if (t.ActorRef.Equals(_stepParts[k]) && !_partsDone[k])
-            {
-                _stepParts[k] = null;
-                _lostParts.Enqueue(k);
-            }
-        AssignLostParts();
-    }
-
-    /// <summary>Hands the parts of the step whose replica was lost to free replicas (a replica
-    /// that joined meanwhile counts: it starts from the current parameters).</summary>
-    private void AssignLostParts()
-    {
-        if (_lostParts.Count == 0) return;
-        AdmitJoiningReplicas();
-        var indices = _schedule.Indices(_step);
-        foreach (var r in _replicas)
-        {
-            if (_lostParts.Count == 0) break;
-            if (_busy.Contains(r)) continue;
-            var k = _lostParts.Dequeue();
-            var (start, count) = Batches.Piece(indices.Length, _stepParts.Length, k);
-            _attempt++; // a new round for the replica's layers
-            _stepParts[k] = r;
-            _busy.Add(r);
-            r.Tell(new ComputeGradients(_setup.RunId, _step, _attempt, k, _stepParts.Length, indices.Slice(start, count).ToArray()));
-        }
-    }
-
-    private void StartStep(long step)
-    {
-        // Failed or finishing: no new step. Checkpointing: step _step is committed but _step not yet
-        // advanced; the next step starts once the checkpoint is journaled (a replica that joins
-        // meanwhile must not start step _step again).
-        if (_end is not null || _checkpointing) return;
-        if (_step != step) _attempt = 0;
-        if (!_started && !_stepInProgress) _epochClock.Restart(); // waiting for workers is not training time
-        _step = step;
-        AdmitJoiningReplicas();
-        if (_replicas.Count == 0)
-        {
-            _stepInProgress = false; // wait for a replica (HandleReplicaStarted starts the step)
-            return;
-        }
-        _stepInProgress = true;
-        _started = true;
-        _applied = 0;
-        _stepTotals = default;
-        _lostParts.Clear();
-        _busy.Clear();
-        var indices = _schedule.Indices(step);
-        var parts = Math.Min(_replicas.Count, indices.Length);
-        _stepParts = _replicas.Take(parts).ToArray();
-        _partsDone = new bool[parts];
-        for (var k = 0; k < parts; k++)
-        {
-            var (start, count) = Batches.Piece(indices.Length, parts, k);
-            _busy.Add(_stepParts[k]!);
-            _stepParts[k]!.Tell(new ComputeGradients(_setup.RunId, step, _attempt, k, parts, indices.Slice(start, count).ToArray()));
-        }
+        return true;
     }
 
     /// <summary>Replicas that joined since the last step start now, with the current
     /// parameters (they may have been built from older ones).</summary>
     private void AdmitJoiningReplicas()
     {
-        if (_joining.Count == 0) return;
-        // Joiners line up by worker name, not by who answered first: the order of parts is
-        // the order of summation, and a run must repeat bit for bit.
-        foreach (var (worker, r) in _joining.OrderBy(j => j.Worker, StringComparer.Ordinal))
+        var admitted = _roster.AdmitJoining();
+        if (admitted.Count == 0) return;
+        foreach (var (worker, r) in admitted)
         {
-            PersistAsync(new WorkerJoined(_setup.RunId, worker, _step, Now()), _ => { });
+            PersistAsync(new WorkerJoined(_runId, worker, _async ? _dispatcher.BatchesDone : _stepper.Step, Now()), _ => { });
             for (var l = 0; l < _parameters.Length; l++)
-                r.Tell(new ParametersUpdated<T>(_setup.RunId, _async ? _layerVersions[l] : _step, l, _parameters[l]));
-            _replicas.Add(r);
-            if (_async) _clocks[r] = _clocks.Count == 0 ? 0 : _clocks.Values.Min();
+                r.Tell(new ParametersUpdated<T>(_runId, _async ? _dispatcher.Version(l) : _stepper.Step, l, _parameters[l]));
+            if (_async) _dispatcher.Join(r);
         }
-        _joining.Clear();
         UseReplicas();
     }
 
     private void UseReplicas()
     {
-        var use = new UseReplicas(_setup.RunId, _replicas.ToArray());
+        var use = new UseReplicas(_runId, _roster.Replicas.ToArray());
         foreach (var s in _shards) s.Tell(use);
     }
 
-    private void HandleApplied(ShardStepApplied<T> m)
-    {
-        if (m.RunId == _setup.RunId && _async)
-        {
-            _parameters[m.Layer] = m.Parameters;
-            _layerVersions[m.Layer]++; // one update per message, in the shard's order
-            Dispatch();
-            return;
-        }
-        if (m.RunId != _setup.RunId || m.Step != _step) return;
-        _parameters[m.Layer] = m.Parameters;
-        _averageGradients[m.Layer] = m.AverageGradient;
-        _applied++;
-        TryCommit();
-    }
+    // ---------------------------------------------------------------- synchronous steps
 
-    private void HandlePartLoss(PartLossComputed m)
+    /// <summary>Enough replicas: training starts (or, after a wait, goes on).</summary>
+    private void Go()
     {
         if (_async)
         {
-            HandleAsyncPart(m);
-            return;
+            Become(Dispatching);
+            Dispatch();
         }
-        if (m.RunId != _setup.RunId || !_stepInProgress || m.Step != _step || (uint)m.Part >= (uint)_partsDone.Length || _partsDone[m.Part]) return;
-        if (!double.IsFinite(m.LossSum))
-        {
-            Fail(_step, $"the loss is {m.LossSum} at step {_step} (layer {_shards.Length - 1}, the output layer, part {m.Part})");
-            return;
-        }
-        _partsDone[m.Part] = true;
-        _busy.Remove(Sender);
-        _stepTotals = _stepTotals.Add(m.Rows, m.LossSum, m.Correct);
-        AssignLostParts();
-        TryCommit();
+        else StartStep(_stepper.Step);
     }
 
-    /// <summary>Asynchronous: hands out batches to every replica that has none and is at most
-    /// MaxStaleness steps ahead of the slowest, as long as at most MaxStaleness of the gradients
-    /// computed so far wait to be applied: the shards apply them one at a time, and replicas
-    /// that ran ahead of them would compute on ever older parameters.</summary>
-    private void Dispatch()
+    private void StartStep(long step)
     {
         AdmitJoiningReplicas();
-        if (_stopRequested || _end is not null) return;
-        if (_batchesDone - _layerVersions.Min() > _setup.Spec.Sync.MaxStaleness) return; // HandleApplied dispatches again
-        if (_nextBatch == 0) _epochClock.Restart(); // waiting for workers is not training time
-        var slowest = _clocks.Count == 0 ? 0 : _clocks.Values.Min();
-        foreach (var r in _replicas)
+        var indices = _schedule.Indices(step);
+        var assignments = _stepper.Start(step, _roster.Replicas, indices.Length);
+        if (assignments.Count == 0)
         {
-            if (_assigned.ContainsKey(r) || _clocks[r] - slowest > _setup.Spec.Sync.MaxStaleness) continue;
-            long batch;
-            if (_retry.Count > 0) batch = _retry.Dequeue();
-            else if (_nextBatch < _schedule.TotalSteps) batch = _nextBatch++;
-            else break;
-            _assigned[r] = batch;
-            r.Tell(new ComputeGradients(_setup.RunId, batch, 0, 0, 1, _schedule.Indices(batch).ToArray()));
-        }
-    }
-
-    private void HandleAsyncPart(PartLossComputed m)
-    {
-        if (m.RunId != _setup.RunId || !_assigned.Remove(Sender, out var batch) || batch != m.Step) return;
-        _clocks[Sender]++;
-        _batchesDone++;
-        _epochTotals = _epochTotals.Add(m.Rows, m.LossSum, m.Correct);
-        var (epoch, position) = _schedule.Locate(batch);
-        _setup.Listener.Tell(new StepCompleted(_setup.RunId, batch, epoch + 1, position + 1, _schedule.StepsPerEpoch, m.Rows, m.LossSum / m.Rows, m.Correct, _replicas.Count));
-        _batchesDoneInEpoch[epoch] = _batchesDoneInEpoch.GetValueOrDefault(epoch) + 1;
-        // Epochs end in order: an epoch is over when all its batches are done and the one before it was.
-        while (_batchesDoneInEpoch.GetValueOrDefault(_epochs.Count) == _schedule.StepsPerEpoch) CompleteEpoch(_epochs.Count + 1);
-        if (_batchesDone >= _schedule.TotalSteps || (_stopRequested && _assigned.Count == 0))
-        {
-            Finish(_batchesDone >= _schedule.TotalSteps ? RunOutcome.Completed : RunOutcome.Cancelled, _batchesDone);
+            Become(AwaitingReplicas); // no replica: the next one to join starts the step
             return;
         }
-        Dispatch();
+        _started = true;
+        _metrics.Training();
+        Become(Stepping);
+        Send(assignments, indices);
     }
 
-    /// <summary>Ends the run as failed. Its checkpoints stay: the last one is the last good state.</summary>
-    private void Fail(long step, string reason)
+    private void Send(IReadOnlyList<SyncStepper<IActorRef>.Assignment> assignments, ReadOnlySpan<int> indices)
     {
-        if (_end is not null) return;
-        _log.Error("Run {RunId} failed at step {Step}: {Reason}", _setup.RunId, step, reason);
-        _end = (RunEnd.Failed, step, reason);
-        TryEnd();
+        foreach (var a in assignments)
+            a.Replica.Tell(new ComputeGradients(_runId, a.Step, a.Attempt, a.Part, a.Parts, indices.Slice(a.Start, a.Count).ToArray()));
     }
 
-    private void Finish(RunOutcome outcome, long steps)
+    /// <summary>Hands the parts of the step whose replica was lost to free replicas (a replica
+    /// that joined meanwhile counts: it starts from the current parameters).</summary>
+    private void AssignLostParts()
     {
-        if (_end is not null) return;
-        _log.Info("Run {RunId} {Outcome} after {Steps} steps", _setup.RunId, outcome, steps);
-        _end = (outcome == RunOutcome.Completed ? RunEnd.Completed : RunEnd.Cancelled, steps, "");
-        TryEnd();
+        if (!_stepper.HasLostParts) return;
+        AdmitJoiningReplicas();
+        Send(_stepper.AssignLost(_roster.Replicas), _schedule.Indices(_stepper.Step));
     }
-
-    /// <summary>Journals the run's end and tells the listener, once every checkpoint save and
-    /// retention's deletions are done: the process may exit as soon as the run says it has
-    /// ended, and its last checkpoint (its final weights, or its last good state) must be stored by then.</summary>
-    private void TryEnd()
-    {
-        if (_end is not { } end || _ending || _saving.Count > 0 || _pendingDeletes > 0) return;
-        _ending = true;
-        Persist(new RunEnded(_setup.RunId, end.Outcome, end.Step, end.Reason, Now()), _ =>
-        {
-            _setup.Listener.Tell(end.Outcome == RunEnd.Failed
-                ? new RunFailed(_setup.RunId, end.Step, end.Reason)
-                : new RunCompleted(_setup.RunId, end.Outcome == RunEnd.Completed ? RunOutcome.Completed : RunOutcome.Cancelled,
-                    end.Step, _epochs.ToArray(), ToDouble(_parameters)));
-            Context.Stop(Self);
-        });
-    }
-
-    /// <summary>Self → self: a shard failed with an exception (see SupervisorStrategy).</summary>
-    private sealed record ChildFailed(string Reason);
 
     private void TryCommit()
     {
-        if (_end is not null) return;
-        if (!_stepInProgress || _applied < _shards.Length || _partsDone.Any(done => !done)) return;
-        _stepInProgress = false;
-        var (epoch, position) = _schedule.Locate(_step);
+        if (!_stepper.Complete) return;
+        var step = _stepper.Step;
+        var totals = _stepper.Commit();
+        var (epoch, position) = _schedule.Locate(step);
         var listener = _setup.Listener;
-        listener.Tell(new StepCompleted(_setup.RunId, _step, epoch + 1, position + 1, _schedule.StepsPerEpoch,
-            _stepTotals.Rows, _stepTotals.LossSum / _stepTotals.Rows, (int)_stepTotals.Correct, _stepParts.Length));
+        listener.Tell(new StepCompleted(_runId, step, epoch + 1, position + 1, _schedule.StepsPerEpoch,
+            totals.Rows, totals.LossSum / totals.Rows, (int)totals.Correct, _stepper.Parts));
         if (_setup.Trace)
-            listener.Tell(new StepTraced(_setup.RunId, _step, ToDouble(_averageGradients), ToDouble(_parameters)));
-        _epochTotals = _epochTotals.Add(_stepTotals.Rows, _stepTotals.LossSum, _stepTotals.Correct);
+            listener.Tell(new StepTraced(_runId, step, ToDouble(_averageGradients), ToDouble(_parameters)));
+        _metrics.Add(totals);
 
-        var endsEpoch = _schedule.EndsEpoch(_step);
-        if (endsEpoch) CompleteEpoch(epoch + 1);
-        var applied = _step + 1;
+        var endsEpoch = _schedule.EndsEpoch(step);
+        // No step runs while the epoch is evaluated: the parameters stay as they are without a copy.
+        if (endsEpoch) Evaluate(_metrics.EndEpoch(epoch + 1, trainingGoesOn: false), _parameters);
+        var applied = step + 1;
         var last = applied >= _schedule.TotalSteps || _stopRequested;
-        var (every, seconds) = (_setup.Spec.Checkpoint.EverySteps, _setup.Spec.Checkpoint.EverySeconds);
-        if (last || endsEpoch || (every > 0 && applied % every == 0) || (seconds > 0 && _sinceCheckpoint.Elapsed.TotalSeconds >= seconds))
+        if (_checkpoints.Due(applied, endsEpoch, last)) // always at an epoch's end, whose evaluation it waits for
         {
-            _sinceCheckpoint.Restart();
             // Between steps every shard is idle: their states together are one consistent checkpoint.
             _captured = new ShardCaptured<T>?[_shards.Length];
             _capturedCount = 0;
-            _checkpointing = true;
             _pauseClock.Restart();
-            foreach (var s in _shards) s.Tell(new CaptureShard(_setup.RunId));
-            return; // HandleCaptured goes on
+            Become(Checkpointing);
+            foreach (var s in _shards) s.Tell(new CaptureShard(_runId));
+            return;
         }
         StartStep(applied);
     }
 
-    private void HandleCaptured(ShardCaptured<T> m)
+    /// <summary>Journals the checkpoint once every shard's state is in and the epoch it ends (if
+    /// any) is evaluated; then saves it and goes on with the next step, or ends the run.</summary>
+    private void TryJournalCheckpoint()
     {
-        if (m.RunId != _setup.RunId || (uint)m.Layer >= (uint)_captured.Length || _captured[m.Layer] is not null) return;
-        _captured[m.Layer] = m;
-        if (++_capturedCount < _captured.Length) return;
-        var applied = _step + 1;
+        if (_capturedCount < _captured.Length || _evaluating is not null || _toEvaluate.Count > 0) return;
+        var step = _stepper.Step;
+        var applied = step + 1;
         var parts = _captured.Select(c => c!).ToArray();
-        var lastEpoch = _epochs.Count > 0 && _schedule.EndsEpoch(_step) ? _epochs[^1] : null;
-        var taken = new CheckpointTaken(_setup.RunId, applied, _epochs.Count, Now(),
-            lastEpoch?.TrainLoss ?? _epochTotals.LossSum / Math.Max(_epochTotals.Rows, 1), lastEpoch?.TestLoss ?? double.NaN, lastEpoch?.TestAccuracy ?? double.NaN);
-        var clock = _pauseClock;
+        var epochs = _metrics.Epochs;
+        var lastEpoch = epochs.Count > 0 && _schedule.EndsEpoch(step) ? epochs[^1] : null;
+        var epochTotals = _metrics.EpochTotals;
+        var taken = new CheckpointTaken(_runId, applied, epochs.Count, Now(),
+            lastEpoch?.TrainLoss ?? epochTotals.LossSum / Math.Max(epochTotals.Rows, 1), lastEpoch?.TestLoss ?? double.NaN, lastEpoch?.TestAccuracy ?? double.NaN);
+        var pauseMs = _pauseClock.Elapsed.TotalMilliseconds;
         Persist(taken, e =>
         {
-            _checkpointing = false;
-            _checkpoints.Add(new CheckpointRecord(LastSequenceNr, e.Step, e.TestAccuracy));
-            var checkpoint = new Checkpoint<T>(_setup.RunId, applied, (long)_setup.Spec.Seed, _epochTotals.Rows, _epochTotals.LossSum, _epochTotals.Correct,
-                _epochs.ToArray(), _checkpoints.ToArray(),
+            _checkpoints.Taken(new CheckpointRecord(LastSequenceNr, e.Step, e.TestAccuracy));
+            var checkpoint = new Checkpoint<T>(_runId, applied, (long)_setup.Spec.Seed, epochTotals.Rows, epochTotals.LossSum, epochTotals.Correct,
+                epochs.ToArray(), _checkpoints.Records.ToArray(),
                 parts.Select(p => p.Parameters).ToArray(), parts.Select(p => p.FirstMoment).ToArray(), parts.Select(p => p.SecondMoment).ToArray());
             SaveSnapshot(checkpoint);
-            _saving[LastSequenceNr] = (applied, clock.Elapsed.TotalMilliseconds, Stopwatch.StartNew());
+            _checkpoints.Saving(LastSequenceNr, applied, pauseMs);
+            if (_end is not null) return; // failed meanwhile: Ending waits for this save
             if (applied >= _schedule.TotalSteps || _stopRequested)
             {
                 Finish(applied >= _schedule.TotalSteps ? RunOutcome.Completed : RunOutcome.Cancelled, applied); // once the checkpoint is stored
@@ -649,66 +589,144 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
 
     private void HandleSnapshotSaved(SaveSnapshotSuccess m)
     {
-        if (_saving.Remove(m.Metadata.SequenceNr, out var save))
+        if (_checkpoints.Saved(m.Metadata.SequenceNr, out var toDelete) is var (step, pauseMs, saveMs))
         {
-            var saveMs = save.Clock.Elapsed.TotalMilliseconds;
             _log.Info("Run {RunId}: checkpoint after step {Step} saved ({SequenceNr}); training paused {PauseMs:F1} ms for it, the store took {SaveMs:F0} ms more",
-                [_setup.RunId, save.Step, m.Metadata.SequenceNr, save.PauseMs, saveMs]);
-            _setup.Listener.Tell(new CheckpointSaved(_setup.RunId, save.Step, save.PauseMs, saveMs));
+                [_runId, step, m.Metadata.SequenceNr, pauseMs, saveMs]);
+            _setup.Listener.Tell(new CheckpointSaved(_runId, step, pauseMs, saveMs));
         }
-        ApplyRetention();
-        TryEnd();
-    }
-
-    private void HandleSnapshotFailed(SaveSnapshotFailure m)
-    {
-        // Training goes on; the checkpoints before this one are still there.
-        _log.Error(m.Cause, "Run {RunId}: checkpoint {SequenceNr} could not be saved", _setup.RunId, m.Metadata.SequenceNr);
-        _saving.Remove(m.Metadata.SequenceNr);
-        _checkpoints.RemoveAll(c => c.SequenceNr == m.Metadata.SequenceNr);
+        foreach (var sequenceNr in toDelete) DeleteSnapshot(sequenceNr);
         TryEnd();
     }
 
     private void SnapshotDeleted()
     {
-        _pendingDeletes--;
+        _checkpoints.Deleted();
         TryEnd();
     }
 
-    /// <summary>Deletes the checkpoints <see cref="CheckpointRetention"/> gives up. Only saves the
-    /// store has confirmed count or are deleted: saves may complete out of order, and a deletion
-    /// must not overtake its save.</summary>
-    private void ApplyRetention()
+    // ---------------------------------------------------------------- asynchronous batches
+
+    private void Dispatch()
     {
-        var confirmed = _checkpoints.Where(c => !_saving.ContainsKey(c.SequenceNr)).ToArray();
-        foreach (var old in CheckpointRetention.ToDelete(confirmed, _setup.Spec.Checkpoint.Keep))
-        {
-            DeleteSnapshot(old.SequenceNr);
-            _pendingDeletes++;
-            _checkpoints.Remove(old);
-        }
+        AdmitJoiningReplicas();
+        if (_stopRequested || _end is not null) return;
+        var handed = _dispatcher.Dispatch(_roster.Replicas);
+        if (handed.Count == 0) return;
+        _started = true;
+        _metrics.Training();
+        foreach (var (r, batch) in handed)
+            r.Tell(new ComputeGradients(_runId, batch, 0, 0, 1, _schedule.Indices(batch).ToArray()));
     }
 
-    private void CompleteEpoch(int epoch)
+    private void HandleBatchDone(PartLossComputed m)
     {
-        var seconds = _epochClock.Elapsed.TotalSeconds;
-        var (testLoss, testAccuracy) = Inference.Evaluate<T>(_setup.Layout, _parameters, _setup.Spec.Loss, _setup.Data.Test);
-        var e = new EpochCompleted(_setup.RunId, epoch, _epochTotals.LossSum / _epochTotals.Rows, (double)_epochTotals.Correct / _epochTotals.Rows,
-            testLoss, testAccuracy, _epochTotals.Rows / Math.Max(seconds, 1e-9));
-        _epochs.Add(e);
+        if (m.RunId != _runId || !_dispatcher.BatchDone(Sender, m.Step, out var epochsEnded)) return;
+        _metrics.Add(new StepTotals(m.Rows, m.LossSum, m.Correct));
+        var (epoch, position) = _schedule.Locate(m.Step);
+        _setup.Listener.Tell(new StepCompleted(_runId, m.Step, epoch + 1, position + 1, _schedule.StepsPerEpoch, m.Rows, m.LossSum / m.Rows, m.Correct,
+            _roster.Replicas.Count));
+        // Training goes on while an ended epoch is evaluated: on a copy of the parameters as they are now.
+        foreach (var e in epochsEnded)
+            Evaluate(_metrics.EndEpoch(e, trainingGoesOn: true), _parameters.Select(p => (T[])p.Clone()).ToArray());
+        if (_dispatcher.Done || (_stopRequested && _dispatcher.Idle))
+        {
+            Finish(_dispatcher.Done ? RunOutcome.Completed : RunOutcome.Cancelled, _dispatcher.BatchesDone);
+            return;
+        }
+        Dispatch();
+    }
+
+    // ---------------------------------------------------------------- epochs
+
+    /// <summary>Queues an ended epoch's evaluation on the test set; one runs at a time, in epoch
+    /// order, on the thread pool, so that the run answers (stop, joins, losses) meanwhile.</summary>
+    private void Evaluate(RunMetrics.EpochTrained trained, T[][] parameters)
+    {
+        _toEvaluate.Enqueue((trained, parameters));
+        EvaluateNext();
+    }
+
+    private void EvaluateNext()
+    {
+        if (_evaluating is not null || !_toEvaluate.TryDequeue(out var next)) return;
+        _evaluating = next.Trained;
+        var (layout, loss, test, epoch) = (_setup.Layout, _setup.Spec.Loss, _setup.Data.Test, next.Trained.Epoch);
+        Task.Run(() => Inference.Evaluate<T>(layout, next.Parameters, loss, test)).PipeTo(Self,
+            success: r => new EpochEvaluated(epoch, r.Loss, r.Accuracy),
+            failure: e => new EvaluationFailed(epoch, e.GetBaseException().Message));
+    }
+
+    private void Evaluated(EpochEvaluated m)
+    {
+        if (_evaluating is not { } trained || trained.Epoch != m.Epoch) return;
+        _evaluating = null;
+        var e = _metrics.Complete(trained, m.TestLoss, m.TestAccuracy);
         _log.Info("Run {RunId} epoch {Epoch}: train loss {TrainLoss:G6}, test loss {TestLoss:G6}, test accuracy {TestAccuracy:P2}, {SamplesPerSecond:F0} samples/s",
-            [_setup.RunId, epoch, e.TrainLoss, e.TestLoss, e.TestAccuracy, e.SamplesPerSecond]);
+            [_runId, e.Epoch, e.TrainLoss, e.TestLoss, e.TestAccuracy, e.SamplesPerSecond]);
         _setup.Listener.Tell(e);
         PersistAsync(e, _ => { });
-        _epochTotals = default;
-        _epochClock.Restart();
+        EvaluateNext();
     }
+
+    // ---------------------------------------------------------------- the end
+
+    /// <summary>Ends the run as failed. Its checkpoints stay: the last one is the last good state.</summary>
+    private void Fail(long step, string reason)
+    {
+        if (_end is not null) return;
+        _log.Error("Run {RunId} failed at step {Step}: {Reason}", _runId, step, reason);
+        _end = (RunEnd.Failed, step, reason);
+        _toEvaluate.Clear(); // a failed run's later epochs are not reported
+        Become(Ending);
+        TryEnd();
+    }
+
+    private void Finish(RunOutcome outcome, long steps)
+    {
+        if (_end is not null) return;
+        _log.Info("Run {RunId} {Outcome} after {Steps} steps", _runId, outcome, steps);
+        _end = (outcome == RunOutcome.Completed ? RunEnd.Completed : RunEnd.Cancelled, steps, "");
+        Become(Ending);
+        TryEnd();
+    }
+
+    /// <summary>Journals the run's end and tells the listener, once every checkpoint save,
+    /// retention's deletions and epoch evaluation are done: the process may exit as soon as the
+    /// run says it has ended, and its last checkpoint (its final weights, or its last good state)
+    /// must be stored by then.</summary>
+    private void TryEnd()
+    {
+        if (_end is not { } end || _ending || !_checkpoints.Idle || _evaluating is not null || _toEvaluate.Count > 0) return;
+        _ending = true;
+        Persist(new RunEnded(_runId, end.Outcome, end.Step, end.Reason, Now()), _ =>
+        {
+            _setup.Listener.Tell(end.Outcome == RunEnd.Failed
+                ? new RunFailed(_runId, end.Step, end.Reason)
+                : new RunCompleted(_runId, end.Outcome == RunEnd.Completed ? RunOutcome.Completed : RunOutcome.Cancelled,
+                    end.Step, _metrics.Epochs.ToArray(), ToDouble(_parameters)));
+            Context.Stop(Self);
+        });
+    }
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     private static double[][] ToDouble(T[][] arrays) =>
         arrays.Select(a => a is null ? [] : a.Select(double.CreateChecked).ToArray()).ToArray();
 
-    private readonly record struct StepTotals(int Rows, double LossSum, long Correct)
-    {
-        public StepTotals Add(int rows, double lossSum, long correct) => new(Rows + rows, LossSum + lossSum, Correct + correct);
-    }
+    /// <summary>Self → self: a shard failed with an exception (see SupervisorStrategy).</summary>
+    private sealed record ChildFailed(string Reason);
+
+    /// <summary>Thread pool → self: an epoch's test figures.</summary>
+    private sealed record EpochEvaluated(int Epoch, double TestLoss, double TestAccuracy);
+
+    private sealed record EvaluationFailed(int Epoch, string Reason);
 }
+
+/// <summary>Where a run is in its life (<see cref="TrainingRunActor{T}"/>'s states).</summary>
+public enum RunPhase { Recovering, AwaitingReplicas, Stepping, Checkpointing, Dispatching, Ending }
+
+/// <summary>Ask a run actor which <see cref="RunPhase"/> it is in (in-process: tests, the API).</summary>
+public sealed record RunPhaseQuery;
+
+public sealed record RunPhaseReported(Guid RunId, RunPhase Phase);

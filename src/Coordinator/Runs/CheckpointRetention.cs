@@ -1,6 +1,6 @@
 using ActorNet.Protocol;
 
-namespace ActorNet.Training;
+namespace ActorNet.Coordinator.Runs;
 
 /// <summary>Which stored checkpoints a run deletes: all but the last <c>keep</c> and the one with
 /// the best test accuracy (the earliest, on a tie; checkpoints taken within an epoch have none).

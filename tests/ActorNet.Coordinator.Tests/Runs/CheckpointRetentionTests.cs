@@ -1,5 +1,5 @@
 using ActorNet.Protocol;
-using ActorNet.Training;
+using ActorNet.Coordinator.Runs;
 using Xunit;
 
 namespace ActorNet.Tests.Training;
