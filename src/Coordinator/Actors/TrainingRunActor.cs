@@ -29,6 +29,11 @@ namespace ActorNet.Actors;
 /// and <see cref="ResumeCheck"/>. The test set is evaluated off the actor's thread.
 /// </para>
 /// <para>
+/// Its handlers are in three files: this one (states and recovery), TrainingRunActor.Steps.cs
+/// (replicas, synchronous steps and checkpoints) and TrainingRunActor.Batches.cs (asynchronous
+/// batches, epochs and the run's end).
+/// </para>
+/// <para>
 /// Persistent (id "run-{RunId}"): the journal records the run's start (with its spec), its
 /// epochs, workers joining and leaving, its checkpoints and its end; checkpoints are snapshots
 /// (<see cref="Checkpoint{T}"/>). Started again with the same id, it recovers from its last
@@ -36,7 +41,7 @@ namespace ActorNet.Actors;
 /// with the same weights, bit for bit, as one never interrupted (on as many workers).
 /// </para>
 /// </summary>
-public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unmanaged, IFloatingPointIeee754<T>
+public sealed partial class TrainingRunActor<T> : ReceivePersistentActor where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static Props Props(RunSetup<T> setup) => Akka.Actor.Props.Create(() => new TrainingRunActor<T>(setup));
 
@@ -59,19 +64,13 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
     private bool _stopRequested;
     private (RunEnd Outcome, long Step, string Reason)? _end;
     private bool _ending;          // its end is being journaled
-    // Recovery: what the journal gave.
-    private RunStarted? _recoveredStart; // replayed only when no checkpoint came before it
-    private RunEnded? _recoveredEnd;
-    private Checkpoint<T>? _recoveredCheckpoint;
-    private string? _recoveryProblem;
+    private readonly RunRecovery<T> _recovery;
     private readonly Stopwatch _recoveryClock = Stopwatch.StartNew();
     // Checkpointing: the shards' states as they come, the epoch evaluation it waits for.
     private ShardCaptured<T>?[] _captured = [];
     private int _capturedCount;
     private readonly Stopwatch _pauseClock = new(); // from a checkpoint's capture to its journal entry: training stands still
-    // Evaluations of ended epochs, in epoch order; one runs at a time, off the actor's thread.
-    private readonly Queue<(RunMetrics.EpochTrained Trained, T[][] Parameters)> _toEvaluate = new();
-    private RunMetrics.EpochTrained? _evaluating;
+    private readonly EpochEvaluations<T[][]> _evaluations = new(); // off the actor's thread, one at a time
 
     public TrainingRunActor(RunSetup<T> setup)
     {
@@ -88,15 +87,20 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         _dispatcher = new AsyncDispatcher<IActorRef>(_schedule, layers, spec.Sync.MaxStaleness);
         _checkpoints = new CheckpointBook(spec.Checkpoint);
         _metrics = new RunMetrics(_runId);
+        _recovery = new RunRecovery<T>(setup.Layout, spec, _schedule, _async);
         var storage = setup.Storage ?? RunStorage.InMemory;
         JournalPluginId = storage.JournalPluginId;
         SnapshotPluginId = storage.SnapshotPluginId;
         PersistenceId = CheckpointStore.RunPersistenceId(_runId);
 
-        Recover<SnapshotOffer>(HandleSnapshotOffer);
-        Recover<RunStarted>(e => _recoveredStart = e);
+        Recover<SnapshotOffer>(offer =>
+        {
+            _recovery.Offered(offer.Snapshot, offer.Metadata.SequenceNr);
+            if (offer.Snapshot is Checkpoint<T> c) _checkpoints.Restore(c.Checkpoints);
+        });
+        Recover<RunStarted>(_recovery.Started);
         Recover<CheckpointTaken>(e => _checkpoints.Taken(new CheckpointRecord(LastSequenceNr, e.Step, e.TestAccuracy)));
-        Recover<RunEnded>(e => _recoveredEnd = e);
+        Recover<RunEnded>(_recovery.Closed);
         Recover<RecoveryCompleted>(_ => HandleRecovered());
         Command<RunPhaseQuery>(ReportPhase); // commands wait for the end of recovery; then a state takes over
     }
@@ -295,67 +299,43 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
 
     // ---------------------------------------------------------------- recovery
 
-    private void HandleSnapshotOffer(SnapshotOffer offer)
-    {
-        if (offer.Snapshot is Checkpoint<T> c)
-        {
-            _recoveredCheckpoint = c;
-            _checkpoints.Restore(c.Checkpoints);
-        }
-        else
-            _recoveryProblem = $"its checkpoint {offer.Metadata.SequenceNr} holds {offer.Snapshot.GetType().Name}, not the {typeof(T).Name} parameters of this spec";
-    }
-
     /// <summary>Recovery is over: a new run journals its start; a known one continues from its
     /// last checkpoint (or, with none, from the beginning); an ended one only says how it ended.</summary>
     private void HandleRecovered()
     {
-        // A cancelled run may be continued (actornet local --resume); one that completed or failed only says how it ended.
-        if (_recoveredEnd is { Outcome: not RunEnd.Cancelled } end)
+        switch (_recovery.Decide(_runId, _parameters))
         {
-            _log.Info("Run {RunId} had already ended ({Outcome} at step {Step})", _runId, end.Outcome, end.Step);
-            Become(Ending);
-            _setup.Listener.Tell(end.Outcome == RunEnd.Failed
-                ? new RunFailed(_runId, end.Step, end.Reason)
-                : new RunCompleted(_runId, end.Outcome == RunEnd.Completed ? RunOutcome.Completed : RunOutcome.Cancelled, end.Step,
-                    _recoveredCheckpoint?.Epochs ?? [], ToDouble(_recoveredCheckpoint?.Parameters ?? _parameters)));
-            Context.Stop(Self);
-            return;
+            case RunRecovery<T>.Ended ended:
+                _log.Info("Run {RunId} had already ended ({Outcome} at step {Step})", _runId, ended.End.Outcome, ended.End.Step);
+                Become(Ending);
+                _setup.Listener.Tell(ended.Told);
+                Context.Stop(Self);
+                return;
+            case RunRecovery<T>.Refused refused:
+                // Nothing is written: the stored run stays as it was, for a spec that fits it.
+                _log.Error("Run {RunId} cannot continue: {Problem}", _runId, refused.Problem);
+                Become(Ending);
+                _setup.Listener.Tell(new RunFailed(_runId, refused.Step, $"cannot resume: {refused.Problem}"));
+                Context.Stop(Self);
+                return;
+            case RunRecovery<T>.New:
+                CreateShards(null);
+                Become(AwaitingReplicas);
+                Persist(StartEvent(), _ => Begin());
+                return;
+            case RunRecovery<T>.Continue(var restore):
+                CreateShards(restore);
+                Become(AwaitingReplicas);
+                var recovery = _recoveryClock.Elapsed.TotalMilliseconds;
+                _setup.Listener.Tell(new RunResumed(_runId, restore?.Step ?? 0, recovery));
+                if (restore is not null)
+                    _log.Info("Run {RunId} resumes from its checkpoint after step {Step} (epoch {Epoch}), recovered in {Milliseconds:F0} ms",
+                        [_runId, restore.Step, restore.Epochs.Count, recovery]);
+                else
+                    _log.Info("Run {RunId} starts again from the beginning: it has no checkpoint{Why}", _runId, _async ? " (asynchronous runs keep none)" : "");
+                Begin();
+                return;
         }
-        var problem = _recoveryProblem
-                      ?? (_recoveredCheckpoint is { } c && !_async
-                          ? ResumeCheck.Misfit(_setup.Layout, _setup.Spec, _schedule, c.Step, c.Parameters.Select(p => p.Length), (ulong)c.Seed)
-                          : null)
-                      ?? (_recoveredStart is { } started ? ResumeCheck.Misfit(_setup.Layout, _setup.Spec, started) : null);
-        if (problem is not null)
-        {
-            // Nothing is written: the stored run stays as it was, for a spec that fits it.
-            _log.Error("Run {RunId} cannot continue: {Problem}", _runId, problem);
-            Become(Ending);
-            _setup.Listener.Tell(new RunFailed(_runId, _recoveredCheckpoint?.Step ?? 0, $"cannot resume: {problem}"));
-            Context.Stop(Self);
-            return;
-        }
-        // The journal knows this run if it replayed its start, or a checkpoint (replay begins after the latest).
-        var known = _recoveredStart is not null || _recoveredCheckpoint is not null;
-        var restore = _async ? null : _recoveredCheckpoint;
-        _recoveredCheckpoint = null; // the shards copy what they keep: no second copy of the weights for the run's lifetime
-        _recoveredStart = null;
-        CreateShards(restore);
-        Become(AwaitingReplicas);
-        if (!known)
-        {
-            Persist(StartEvent(), _ => Begin());
-            return;
-        }
-        var recovery = _recoveryClock.Elapsed.TotalMilliseconds;
-        _setup.Listener.Tell(new RunResumed(_runId, restore?.Step ?? 0, recovery));
-        if (restore is not null)
-            _log.Info("Run {RunId} resumes from its checkpoint after step {Step} (epoch {Epoch}), recovered in {Milliseconds:F0} ms",
-                [_runId, restore.Step, restore.Epochs.Count, recovery]);
-        else
-            _log.Info("Run {RunId} starts again from the beginning: it has no checkpoint{Why}", _runId, _async ? " (asynchronous runs keep none)" : "");
-        Begin();
     }
 
     private void CreateShards(Checkpoint<T>? restore)
@@ -413,320 +393,4 @@ public sealed class TrainingRunActor<T> : ReceivePersistentActor where T : unman
         _setup.Listener.Tell(new RunFailed(_runId, 0, $"cannot recover the run from the database: {reason.Message}"));
         base.OnRecoveryFailure(reason, message);
     }
-
-    // ---------------------------------------------------------------- replicas
-
-    private void AskForReplica(IActorRef worker)
-    {
-        // Synchronous: the parameters below are the result of Step updates. Asynchronous:
-        // version 0, so that every update the shards send from now on is taken.
-        var version = _async ? 0 : _stepper.Step;
-        _roster.Asked(worker);
-        worker.Tell(new StartReplica<T>(_runId, _specJson, _setup.BaseDirectory, _setup.Data.Train.Count, _setup.Data.TrainSha256,
-            version, (T[][])_parameters.Clone(), _shards)); // a copy: _parameters' entries are replaced as steps apply
-    }
-
-    /// <summary>A replica is ready; it takes part from the next step. False when it is not this run's.</summary>
-    private bool Joined(ReplicaStarted m)
-    {
-        if (m.RunId != _runId) return false;
-        Context.Watch(m.Replica);
-        _roster.Joined(m.Worker, m.Replica);
-        _log.Info("Run {RunId}: replica on {Worker} joins from the next step", _runId, m.Worker);
-        return true;
-    }
-
-    private bool Refused(ReplicaRefused m)
-    {
-        if (m.RunId != _runId) return false;
-        _log.Warning("Run {RunId}: worker {Worker} left out: {Reason}", _runId, m.Worker, m.Reason);
-        _setup.Listener.Tell(new WorkerLeftOut(_runId, m.Worker, m.Reason));
-        _roster.Refused(m.Worker, m.Reason);
-        return true;
-    }
-
-    /// <summary>A watched replica is gone. True when it was taking part (then the shards stop sending to it).</summary>
-    private bool Lost(IActorRef replica)
-    {
-        if (!_roster.Lose(replica)) return false;
-        var step = _async ? _dispatcher.BatchesDone : _stepper.Step;
-        _log.Warning("Run {RunId}: lost replica {Replica}; {Left} left", _runId, replica.Path, _roster.Replicas.Count);
-        PersistAsync(new WorkerLeft(_runId, replica.Path.Address.ToString(), step, "lost", Now()), _ => { });
-        _setup.Listener.Tell(new WorkerLeftOut(_runId, replica.Path.Address.ToString(),
-            $"lost at step {step} ({_roster.Replicas.Count} replica(s) left; its part of the step is computed by another)"));
-        UseReplicas();
-        return true;
-    }
-
-    /// <summary>Replicas that joined since the last step start now, with the current
-    /// parameters (they may have been built from older ones).</summary>
-    private void AdmitJoiningReplicas()
-    {
-        var admitted = _roster.AdmitJoining();
-        if (admitted.Count == 0) return;
-        foreach (var (worker, r) in admitted)
-        {
-            PersistAsync(new WorkerJoined(_runId, worker, _async ? _dispatcher.BatchesDone : _stepper.Step, Now()), _ => { });
-            for (var l = 0; l < _parameters.Length; l++)
-                r.Tell(new ParametersUpdated<T>(_runId, _async ? _dispatcher.Version(l) : _stepper.Step, l, _parameters[l]));
-            if (_async) _dispatcher.Join(r);
-        }
-        UseReplicas();
-    }
-
-    private void UseReplicas()
-    {
-        var use = new UseReplicas(_runId, _roster.Replicas.ToArray());
-        foreach (var s in _shards) s.Tell(use);
-    }
-
-    // ---------------------------------------------------------------- synchronous steps
-
-    /// <summary>Enough replicas: training starts (or, after a wait, goes on).</summary>
-    private void Go()
-    {
-        if (_async)
-        {
-            Become(Dispatching);
-            Dispatch();
-        }
-        else StartStep(_stepper.Step);
-    }
-
-    private void StartStep(long step)
-    {
-        AdmitJoiningReplicas();
-        var indices = _schedule.Indices(step);
-        var assignments = _stepper.Start(step, _roster.Replicas, indices.Length);
-        if (assignments.Count == 0)
-        {
-            Become(AwaitingReplicas); // no replica: the next one to join starts the step
-            return;
-        }
-        _started = true;
-        _metrics.Training();
-        Become(Stepping);
-        Send(assignments, indices);
-    }
-
-    private void Send(IReadOnlyList<SyncStepper<IActorRef>.Assignment> assignments, ReadOnlySpan<int> indices)
-    {
-        foreach (var a in assignments)
-            a.Replica.Tell(new ComputeGradients(_runId, a.Step, a.Attempt, a.Part, a.Parts, indices.Slice(a.Start, a.Count).ToArray()));
-    }
-
-    /// <summary>Hands the parts of the step whose replica was lost to free replicas (a replica
-    /// that joined meanwhile counts: it starts from the current parameters).</summary>
-    private void AssignLostParts()
-    {
-        if (!_stepper.HasLostParts) return;
-        AdmitJoiningReplicas();
-        Send(_stepper.AssignLost(_roster.Replicas), _schedule.Indices(_stepper.Step));
-    }
-
-    private void TryCommit()
-    {
-        if (!_stepper.Complete) return;
-        var step = _stepper.Step;
-        var totals = _stepper.Commit();
-        var (epoch, position) = _schedule.Locate(step);
-        var listener = _setup.Listener;
-        listener.Tell(new StepCompleted(_runId, step, epoch + 1, position + 1, _schedule.StepsPerEpoch,
-            totals.Rows, totals.LossSum / totals.Rows, (int)totals.Correct, _stepper.Parts));
-        if (_setup.Trace)
-            listener.Tell(new StepTraced(_runId, step, ToDouble(_averageGradients), ToDouble(_parameters)));
-        _metrics.Add(totals);
-
-        var endsEpoch = _schedule.EndsEpoch(step);
-        // No step runs while the epoch is evaluated: the parameters stay as they are without a copy.
-        if (endsEpoch) Evaluate(_metrics.EndEpoch(epoch + 1, trainingGoesOn: false), _parameters);
-        var applied = step + 1;
-        var last = applied >= _schedule.TotalSteps || _stopRequested;
-        if (_checkpoints.Due(applied, endsEpoch, last)) // always at an epoch's end, whose evaluation it waits for
-        {
-            // Between steps every shard is idle: their states together are one consistent checkpoint.
-            _captured = new ShardCaptured<T>?[_shards.Length];
-            _capturedCount = 0;
-            _pauseClock.Restart();
-            Become(Checkpointing);
-            foreach (var s in _shards) s.Tell(new CaptureShard(_runId));
-            return;
-        }
-        StartStep(applied);
-    }
-
-    /// <summary>Journals the checkpoint once every shard's state is in and the epoch it ends (if
-    /// any) is evaluated; then saves it and goes on with the next step, or ends the run.</summary>
-    private void TryJournalCheckpoint()
-    {
-        if (_capturedCount < _captured.Length || _evaluating is not null || _toEvaluate.Count > 0) return;
-        var step = _stepper.Step;
-        var applied = step + 1;
-        var parts = _captured.Select(c => c!).ToArray();
-        var epochs = _metrics.Epochs;
-        var lastEpoch = epochs.Count > 0 && _schedule.EndsEpoch(step) ? epochs[^1] : null;
-        var epochTotals = _metrics.EpochTotals;
-        var taken = new CheckpointTaken(_runId, applied, epochs.Count, Now(),
-            lastEpoch?.TrainLoss ?? epochTotals.LossSum / Math.Max(epochTotals.Rows, 1), lastEpoch?.TestLoss ?? double.NaN, lastEpoch?.TestAccuracy ?? double.NaN);
-        var pauseMs = _pauseClock.Elapsed.TotalMilliseconds;
-        Persist(taken, e =>
-        {
-            _checkpoints.Taken(new CheckpointRecord(LastSequenceNr, e.Step, e.TestAccuracy));
-            var checkpoint = new Checkpoint<T>(_runId, applied, (long)_setup.Spec.Seed, epochTotals.Rows, epochTotals.LossSum, epochTotals.Correct,
-                epochs.ToArray(), _checkpoints.Records.ToArray(),
-                parts.Select(p => p.Parameters).ToArray(), parts.Select(p => p.FirstMoment).ToArray(), parts.Select(p => p.SecondMoment).ToArray());
-            SaveSnapshot(checkpoint);
-            _checkpoints.Saving(LastSequenceNr, applied, pauseMs);
-            if (_end is not null) return; // failed meanwhile: Ending waits for this save
-            if (applied >= _schedule.TotalSteps || _stopRequested)
-            {
-                Finish(applied >= _schedule.TotalSteps ? RunOutcome.Completed : RunOutcome.Cancelled, applied); // once the checkpoint is stored
-                return;
-            }
-            StartStep(applied);
-        });
-    }
-
-    private void HandleSnapshotSaved(SaveSnapshotSuccess m)
-    {
-        if (_checkpoints.Saved(m.Metadata.SequenceNr, out var toDelete) is var (step, pauseMs, saveMs))
-        {
-            _log.Info("Run {RunId}: checkpoint after step {Step} saved ({SequenceNr}); training paused {PauseMs:F1} ms for it, the store took {SaveMs:F0} ms more",
-                [_runId, step, m.Metadata.SequenceNr, pauseMs, saveMs]);
-            _setup.Listener.Tell(new CheckpointSaved(_runId, step, pauseMs, saveMs));
-        }
-        foreach (var sequenceNr in toDelete) DeleteSnapshot(sequenceNr);
-        TryEnd();
-    }
-
-    private void SnapshotDeleted()
-    {
-        _checkpoints.Deleted();
-        TryEnd();
-    }
-
-    // ---------------------------------------------------------------- asynchronous batches
-
-    private void Dispatch()
-    {
-        AdmitJoiningReplicas();
-        if (_stopRequested || _end is not null) return;
-        var handed = _dispatcher.Dispatch(_roster.Replicas);
-        if (handed.Count == 0) return;
-        _started = true;
-        _metrics.Training();
-        foreach (var (r, batch) in handed)
-            r.Tell(new ComputeGradients(_runId, batch, 0, 0, 1, _schedule.Indices(batch).ToArray()));
-    }
-
-    private void HandleBatchDone(PartLossComputed m)
-    {
-        if (m.RunId != _runId || !_dispatcher.BatchDone(Sender, m.Step, out var epochsEnded)) return;
-        _metrics.Add(new StepTotals(m.Rows, m.LossSum, m.Correct));
-        var (epoch, position) = _schedule.Locate(m.Step);
-        _setup.Listener.Tell(new StepCompleted(_runId, m.Step, epoch + 1, position + 1, _schedule.StepsPerEpoch, m.Rows, m.LossSum / m.Rows, m.Correct,
-            _roster.Replicas.Count));
-        // Training goes on while an ended epoch is evaluated: on a copy of the parameters as they are now.
-        foreach (var e in epochsEnded)
-            Evaluate(_metrics.EndEpoch(e, trainingGoesOn: true), _parameters.Select(p => (T[])p.Clone()).ToArray());
-        if (_dispatcher.Done || (_stopRequested && _dispatcher.Idle))
-        {
-            Finish(_dispatcher.Done ? RunOutcome.Completed : RunOutcome.Cancelled, _dispatcher.BatchesDone);
-            return;
-        }
-        Dispatch();
-    }
-
-    // ---------------------------------------------------------------- epochs
-
-    /// <summary>Queues an ended epoch's evaluation on the test set; one runs at a time, in epoch
-    /// order, on the thread pool, so that the run answers (stop, joins, losses) meanwhile.</summary>
-    private void Evaluate(RunMetrics.EpochTrained trained, T[][] parameters)
-    {
-        _toEvaluate.Enqueue((trained, parameters));
-        EvaluateNext();
-    }
-
-    private void EvaluateNext()
-    {
-        if (_evaluating is not null || !_toEvaluate.TryDequeue(out var next)) return;
-        _evaluating = next.Trained;
-        var (layout, loss, test, epoch) = (_setup.Layout, _setup.Spec.Loss, _setup.Data.Test, next.Trained.Epoch);
-        Task.Run(() => Inference.Evaluate<T>(layout, next.Parameters, loss, test)).PipeTo(Self,
-            success: r => new EpochEvaluated(epoch, r.Loss, r.Accuracy),
-            failure: e => new EvaluationFailed(epoch, e.GetBaseException().Message));
-    }
-
-    private void Evaluated(EpochEvaluated m)
-    {
-        if (_evaluating is not { } trained || trained.Epoch != m.Epoch) return;
-        _evaluating = null;
-        var e = _metrics.Complete(trained, m.TestLoss, m.TestAccuracy);
-        _log.Info("Run {RunId} epoch {Epoch}: train loss {TrainLoss:G6}, test loss {TestLoss:G6}, test accuracy {TestAccuracy:P2}, {SamplesPerSecond:F0} samples/s",
-            [_runId, e.Epoch, e.TrainLoss, e.TestLoss, e.TestAccuracy, e.SamplesPerSecond]);
-        _setup.Listener.Tell(e);
-        PersistAsync(e, _ => { });
-        EvaluateNext();
-    }
-
-    // ---------------------------------------------------------------- the end
-
-    /// <summary>Ends the run as failed. Its checkpoints stay: the last one is the last good state.</summary>
-    private void Fail(long step, string reason)
-    {
-        if (_end is not null) return;
-        _log.Error("Run {RunId} failed at step {Step}: {Reason}", _runId, step, reason);
-        _end = (RunEnd.Failed, step, reason);
-        _toEvaluate.Clear(); // a failed run's later epochs are not reported
-        Become(Ending);
-        TryEnd();
-    }
-
-    private void Finish(RunOutcome outcome, long steps)
-    {
-        if (_end is not null) return;
-        _log.Info("Run {RunId} {Outcome} after {Steps} steps", _runId, outcome, steps);
-        _end = (outcome == RunOutcome.Completed ? RunEnd.Completed : RunEnd.Cancelled, steps, "");
-        Become(Ending);
-        TryEnd();
-    }
-
-    /// <summary>Journals the run's end and tells the listener, once every checkpoint save,
-    /// retention's deletions and epoch evaluation are done: the process may exit as soon as the
-    /// run says it has ended, and its last checkpoint (its final weights, or its last good state)
-    /// must be stored by then.</summary>
-    private void TryEnd()
-    {
-        if (_end is not { } end || _ending || !_checkpoints.Idle || _evaluating is not null || _toEvaluate.Count > 0) return;
-        _ending = true;
-        Persist(new RunEnded(_runId, end.Outcome, end.Step, end.Reason, Now()), _ =>
-        {
-            _setup.Listener.Tell(end.Outcome == RunEnd.Failed
-                ? new RunFailed(_runId, end.Step, end.Reason)
-                : new RunCompleted(_runId, end.Outcome == RunEnd.Completed ? RunOutcome.Completed : RunOutcome.Cancelled,
-                    end.Step, _metrics.Epochs.ToArray(), ToDouble(_parameters)));
-            Context.Stop(Self);
-        });
-    }
-
-    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
-    private static double[][] ToDouble(T[][] arrays) =>
-        arrays.Select(a => a is null ? [] : a.Select(double.CreateChecked).ToArray()).ToArray();
-
-    /// <summary>Self → self: a shard failed with an exception (see SupervisorStrategy).</summary>
-    private sealed record ChildFailed(string Reason);
-
-    /// <summary>Thread pool → self: an epoch's test figures.</summary>
-    private sealed record EpochEvaluated(int Epoch, double TestLoss, double TestAccuracy);
-
-    private sealed record EvaluationFailed(int Epoch, string Reason);
 }
-
-/// <summary>Where a run is in its life (<see cref="TrainingRunActor{T}"/>'s states).</summary>
-public enum RunPhase { Recovering, AwaitingReplicas, Stepping, Checkpointing, Dispatching, Ending }
-
-/// <summary>Ask a run actor which <see cref="RunPhase"/> it is in (in-process: tests, the API).</summary>
-public sealed record RunPhaseQuery;
-
-public sealed record RunPhaseReported(Guid RunId, RunPhase Phase);
