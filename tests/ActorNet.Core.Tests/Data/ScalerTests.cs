@@ -1,4 +1,5 @@
 using ActorNet.Data;
+using ActorNet.Model;
 using Xunit;
 
 namespace ActorNet.Tests.Data;
@@ -103,8 +104,8 @@ public sealed class ScalerTests
     public void The_loader_hands_back_the_scaler_it_applied_and_none_without_scaling()
     {
         var spec = new ActorNet.Model.DataSpec { Builtin = "circles", Samples = 100, Scaling = "standardize" };
-        var (train, test, scaler) = DataLoader.Load(spec, seed: 5);
-        var (rawTrain, rawTest, none) = DataLoader.Load(spec with { Scaling = "none" }, seed: 5);
+        var (train, test, scaler) = DataLoader.Load(spec, seed: 5, Precision.Float32);
+        var (rawTrain, rawTest, none) = DataLoader.Load(spec with { Scaling = "none" }, seed: 5, Precision.Float32);
         Assert.Null(none);
         Assert.NotNull(scaler);
         Assert.Equal(ScalingKind.Standardize, scaler.Kind);
