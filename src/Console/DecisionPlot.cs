@@ -12,10 +12,13 @@ internal static class DecisionPlot
 
     public static void Save(string path, ModelLayout layout, IReadOnlyList<double[]> parameters, DataSet points, string title)
     {
+        // The points as doubles, whatever the run's precision kept them in.   (Count, 2) row-major
+        var xy = new double[points.Count * 2];
+        for (var i = 0; i < points.Count; i++) points.CopyRow<double>(i, xy.AsSpan(i * 2, 2));
         double xMin = double.MaxValue, xMax = double.MinValue, yMin = double.MaxValue, yMax = double.MinValue;
         for (var i = 0; i < points.Count; i++)
         {
-            var r = points.Row(i);
+            var r = xy.AsSpan(i * 2, 2);
             xMin = Math.Min(xMin, r[0]); xMax = Math.Max(xMax, r[0]);
             yMin = Math.Min(yMin, r[1]); yMax = Math.Max(yMax, r[1]);
         }
@@ -54,7 +57,7 @@ internal static class DecisionPlot
             var xs = new List<double>();
             var ys = new List<double>();
             for (var i = 0; i < points.Count; i++)
-                if (labels[i] == label) { xs.Add(points.Row(i)[0]); ys.Add(points.Row(i)[1]); }
+                if (labels[i] == label) { xs.Add(xy[i * 2]); ys.Add(xy[i * 2 + 1]); }
             var scatter = plot.Add.ScatterPoints(xs, ys);
             scatter.Color = palette.GetColor(label);
             scatter.MarkerSize = 5;

@@ -21,7 +21,7 @@ internal static class LocalCases
     {
         if (epochs < 2) throw new ArgumentException("--epochs: the first epoch warms up and is not measured, so at least 2");
         var spec = BenchSetup.Spec(data, batch, epochs, samples, groups: name == "groups" ? 4 : 1);
-        var (train, test, _, _) = DataCache.Get(spec.Data, spec.Seed, baseDirectory: null); // not on the clock: PyTorch's peer loads its data off it too
+        var (train, test, _, _) = DataCache.Get(spec, baseDirectory: null); // not on the clock: PyTorch's peer loads its data off it too
         var layout = ModelLayout.From(spec, train.FeatureCount);
         var window = new Window();
         var training = Stopwatch.StartNew();

@@ -66,7 +66,7 @@ internal static class LocalCommand
                 spec = specFile is null ? stored.Spec : RunSpecReader.Load(specFile.FullName);
             }
             else spec = RunSpecReader.Load(specFile!.FullName);
-            (train, test, _, scaler) = DataCache.Get(spec.Data, spec.Seed, baseDirectory);
+            (train, test, _, scaler) = DataCache.Get(spec, baseDirectory);
             if (plot is not null && train.FeatureCount != 2)
                 throw new ArgumentException($"--plot: decision regions need 2-D data, but {train.Name} has {train.FeatureCount} features");
             database.PrepareForWriting();

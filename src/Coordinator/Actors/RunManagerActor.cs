@@ -149,7 +149,7 @@ public sealed class RunManagerActor : ReceivePersistentActor
         {
             try
             {
-                var data = DataCache.Get(spec.Data, spec.Seed, baseDirectory: null);
+                var data = DataCache.Get(spec, baseDirectory: null);
                 return new DataReady(spec, minWorkers, data, Batches.CheckOutputs(data.Train, spec.Layers[^1].Size), replyTo, resumeId);
             }
             catch (Exception e) when (e is DataFormatException or IOException or ArgumentException)

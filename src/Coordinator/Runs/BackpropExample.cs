@@ -36,7 +36,7 @@ public static class BackpropExample
     public static async Task<BackpropReport> RunAsync(ActorSystem system, CancellationToken cancellation = default)
     {
         var spec = Spec();
-        var data = DataCache.Get(spec.Data, spec.Seed, baseDirectory: null).Train;
+        var data = DataCache.Get(spec, baseDirectory: null).Train;
         var layout = ModelLayout.From(spec, data.FeatureCount);
         var initial = layout.InitialParameters<double>(spec);
 
@@ -52,7 +52,9 @@ public static class BackpropExample
         if (first is null) throw new InvalidOperationException("the run reported no first step");
 
         // Forward values and chain-rule factors, from the initial weights.
-        double i1 = data.ExactFeatures![0], i2 = data.ExactFeatures[1], t1 = data.ExactTargets![0], t2 = data.ExactTargets[1];
+        // The spec is float64, so its inline sample is kept to every digit: the article's 0.05, 0.10 and 0.01, 0.99.
+        var (x, t) = (data.Features64, data.Targets64!);
+        double i1 = x[0], i2 = x[1], t1 = t[0], t2 = t[1];
         double w5 = initial[1][0], w7 = initial[1][2];
         var hidden = Inference.Forward(new ModelLayout(2, [layout.Layers[0]]), [initial[0]], [i1, i2], 1);
         var output = Inference.Forward(layout, initial, [i1, i2], 1);

@@ -52,7 +52,7 @@ public static class LocalTraining
         RunStorage? storage = null, Guid? runId = null)
     {
         if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), workers, "a run needs at least one worker");
-        var data = DataCache.Get(spec.Data, spec.Seed, baseDirectory);
+        var data = DataCache.Get(spec, baseDirectory);
         if (Batches.CheckOutputs(data.Train, spec.Layers[^1].Size) is { } problem)
             throw new RunSpecException(spec.Name, [$"layers[{spec.Layers.Count - 1}].size: {problem}"]);
         var id = runId ?? Guid.NewGuid();

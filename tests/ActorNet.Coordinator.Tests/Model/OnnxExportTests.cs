@@ -32,13 +32,13 @@ public sealed class OnnxExportTests : Akka.TestKit.Xunit2.TestKit
             Epochs = 15,
         };
         var (done, _, _) = await TestRuns.TrainAsync(Sys, spec);
-        var data = DataCache.Get(spec.Data, spec.Seed, null);
+        var data = DataCache.Get(spec, null);
         var layout = ModelLayout.From(spec, data.Train.FeatureCount);
         var model = SavedModel.From(layout, done.Parameters, data.Scaler, data.Train.ClassNames, spec.Loss);
 
         // The raw test set: the same split without scaling. The scaler in the model is the one
         // that produced the sets the run trained and was tested on.
-        var rawTest = DataLoader.Load(spec.Data with { Scaling = "none" }, spec.Seed).Test;
+        var rawTest = DataLoader.Load(spec.Data with { Scaling = "none" }, spec.Seed, spec.Precision).Test;
         var scaler = model.ToScaler()!;
         Assert.Equal(data.Test.Features, scaler.Apply(rawTest.Features));
         Assert.NotEqual(data.Test.Features, rawTest.Features);

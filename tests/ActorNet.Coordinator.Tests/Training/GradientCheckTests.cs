@@ -36,7 +36,7 @@ public sealed class GradientCheckTests : Akka.TestKit.Xunit2.TestKit
             Optimizer = new OptimizerSettings(OptimizerKind.Sgd, 0.0),
             Data = TestRuns.RandomData(rows, inputs, outputs, loss, seed: 11),
         };
-        var data = DataCache.Get(spec.Data, spec.Seed, null).Train;
+        var data = DataCache.Get(spec, null).Train;
         var layout = ModelLayout.From(spec, inputs);
         var parameters = layout.InitialParameters<double>(spec);
         // Biases away from zero, so that their gradients are not trivially small.

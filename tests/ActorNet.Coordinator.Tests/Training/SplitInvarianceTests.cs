@@ -67,7 +67,7 @@ public sealed class SplitInvarianceTests : Akka.TestKit.Xunit2.TestKit
         var spec = Spec(groups1, groups2, microBatches);
         var (done, _, _) = await TestRuns.TrainAsync(Sys, spec, workers);
 
-        var data = DataCache.Get(spec.Data, spec.Seed, baseDirectory: null);
+        var data = DataCache.Get(spec, baseDirectory: null);
         var layout = ModelLayout.From(spec, data.Train.FeatureCount);
         var plain = new PlainTraining<float>(spec, layout, data.Train, layout.InitialParameters<float>(spec), workers);
         while (plain.Step < plain.Schedule.TotalSteps) plain.TrainStep();

@@ -27,7 +27,7 @@ public sealed class SteadyStateTests
     public void A_plain_step_allocates_nothing_once_warm(int groups, int microBatches, int replicas)
     {
         var spec = Spec(groups, microBatches);
-        var data = DataCache.Get(spec.Data, spec.Seed, baseDirectory: null);
+        var data = DataCache.Get(spec, baseDirectory: null);
         var layout = ModelLayout.From(spec, data.Train.FeatureCount);
         var plain = new PlainTraining<float>(spec, layout, data.Train, layout.InitialParameters<float>(spec), replicas);
         for (var i = 0; i < 3; i++) plain.TrainStep(); // buffers sized, pool filled, code compiled

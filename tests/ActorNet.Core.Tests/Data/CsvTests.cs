@@ -1,4 +1,5 @@
 using ActorNet.Data;
+using ActorNet.Model;
 using Xunit;
 
 namespace ActorNet.Tests.Data;
@@ -102,6 +103,37 @@ public sealed class CsvTests : IDisposable
         Assert.EndsWith(":2:1: empty cell; expected a number", Fails("1,0\n,1\n").Message);
         Assert.EndsWith(":1:1: '1e39' is not a finite 32-bit number", Fails("1e39,0\n", new CsvOptions { Header = CsvHeader.Absent }).Message);
         Assert.EndsWith(":2:2: 'Infinity' is not a finite 32-bit number", Fails("a,b,c\n1,Infinity,0\n").Message);
+    }
+
+    [Fact]
+    public void A_float64_read_keeps_the_nearest_double_to_each_number_as_written()
+    {
+        // 0.1 and a third to 17 digits, and 2^24 + 1: none of them is a float32.
+        var path = _dir.WriteText("digits.csv", "x,y,label\n0.1,0.33333333333333331,a\n16777217,-2.5e-3,b\n");
+        var float64 = Csv.Load(path, new CsvOptions { Precision = Precision.Float64 });
+        Assert.Equal(Precision.Float64, float64.Precision);
+        Assert.Equal([0.1, 1.0 / 3, 16777217.0, -0.0025], float64.Features64);
+        Assert.Equal([0, 1], float64.Labels!);
+        var e = Assert.Throws<InvalidOperationException>(() => float64.Features);
+        Assert.Equal("digits keeps its features in float64: use Features64 or CopyRow", e.Message);
+
+        var float32 = Csv.Load(path); // the default, and a float32 run's: as before
+        Assert.Equal(Precision.Float32, float32.Precision);
+        Assert.Equal([0.1f, 1f / 3, 16777216f, -0.0025f], float32.Features);
+    }
+
+    [Fact]
+    public void A_float64_read_has_the_same_clear_errors_with_float64_s_range()
+    {
+        var float64 = new CsvOptions { Precision = Precision.Float64 };
+        Assert.Equal($"{_dir.File("bad.csv")}:3:2: 'abc' is not a number", Fails("a,b,label\n1,2,x\n3,abc,y\n", float64).Message);
+        Assert.EndsWith(":2:1: empty cell; expected a number", Fails("1,0\n,1\n", float64).Message);
+        Assert.EndsWith(":3:3: missing cell: the row has 2 cells, but line 1 has 3", Fails("1,2,0\n3,4,1\n5,6\n", float64).Message);
+        Assert.EndsWith(":2:3: empty label cell", Fails("1,2,a\n3,4,\n", float64).Message);
+        // 1e39 is past float32's range but well inside float64's; 1e309 is past both.
+        var path = _dir.WriteText("big.csv", "1e39,0\n2,1\n");
+        Assert.Equal([1e39, 2], Csv.Load(path, float64).Features64);
+        Assert.EndsWith(":1:1: '1e309' is not a finite 64-bit number", Fails("1e309,0\n", float64 with { Header = CsvHeader.Absent }).Message);
     }
 
     [Fact]

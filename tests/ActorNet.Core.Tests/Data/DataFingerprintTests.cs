@@ -61,6 +61,25 @@ public sealed class DataFingerprintTests : IDisposable
         Assert.Equal(expected, DataFingerprint.OfDataSet(data));
     }
 
+    [Fact]
+    public void A_float64_set_s_fingerprint_hashes_its_doubles_in_the_same_layout()
+    {
+        var data = DataSet.FromDoubles("d", [0.1], 1, [0], 2);
+        var bytes = new List<byte>();
+        foreach (var word in new[] { 1, 1, 2, 0 }) bytes.AddRange(LittleEndian(word));
+        var value = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(value, 0.1);
+        bytes.AddRange(value);
+        bytes.AddRange(LittleEndian(0));
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.ToArray()));
+        Assert.Equal(expected, DataFingerprint.OfDataSet(data));
+        // The same set of bytes in either precision: one fingerprint per precision, each that of its numbers.
+        var floats = new DataSet("f", [1.5f, 2f], 1, [0, 1], 2);
+        Assert.NotEqual(DataFingerprint.OfDataSet(floats), DataFingerprint.OfDataSet(floats.ToPrecision(ActorNet.Model.Precision.Float64)));
+        var pixels = new DataSet("p", [0, 255], Enumerable.Range(0, 256).Select(v => v / 255.0).ToArray(), 1, [0, 1], 2);
+        Assert.Equal(DataFingerprint.OfDataSet(DataSet.FromDoubles("p", [0, 1], 1, [0, 1], 2)), DataFingerprint.OfDataSet(pixels));
+    }
+
     private static byte[] LittleEndian(int value)
     {
         var b = new byte[4];

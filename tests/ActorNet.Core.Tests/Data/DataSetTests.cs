@@ -1,4 +1,5 @@
 using ActorNet.Data;
+using ActorNet.Model;
 using Xunit;
 
 namespace ActorNet.Tests.Data;
@@ -63,6 +64,42 @@ public sealed class DataSetTests
         Assert.True(someBytes.IsBytes);
         Assert.Equal(someFloats.Features, someBytes.Features);
         Assert.Equal(someFloats.Labels, someBytes.Labels);
+    }
+
+    [Fact]
+    public void A_float64_set_keeps_its_digits_through_select_map_and_targets_and_says_what_it_lacks()
+    {
+        var data = DataSet.FromDoubles("thirds", [0.1, 1.0 / 3, 0.7, 2.0 / 3], 2, labels: null, classes: 0, [0.2, 0.9], 1);
+        Assert.Equal(Precision.Float64, data.Precision);
+        var picked = data.Select([1]);
+        Assert.Equal(Precision.Float64, picked.Precision);
+        Assert.Equal([0.7, 2.0 / 3], picked.Features64);
+        Assert.Equal([0.9], picked.Targets64!);
+        var (x, t) = (new double[2], new double[1]);
+        data.CopyRow<double>(0, x);
+        data.CopyTargets<double>(0, t);
+        Assert.Equal([0.1, 1.0 / 3], x);
+        Assert.Equal([0.2], t);
+        Assert.Equal([0.1 * 3, 1.0 / 3 * 3, 0.7 * 3, 2.0 / 3 * 3], data.Map((_, v) => v * 3).Features64); // computed and kept in double
+
+        Assert.Equal("thirds keeps its features in float64: read its rows with CopyRow", Assert.Throws<InvalidOperationException>(() => data.Row(0).Length).Message);
+        Assert.Equal("thirds keeps its targets in float64: use Targets64 or CopyTargets", Assert.Throws<InvalidOperationException>(() => data.Targets).Message);
+    }
+
+    [Fact]
+    public void Widening_to_float64_is_exact_and_rounding_to_float32_is_to_nearest()
+    {
+        var floats = AsFloats();
+        Assert.Same(floats, floats.ToPrecision(Precision.Float32));
+        var wide = floats.ToPrecision(Precision.Float64);
+        Assert.Equal(floats.Features.Select(v => (double)v), wide.Features64);
+        Assert.Equal(floats.Labels, wide.Labels);
+        var wideBytes = AsBytes().ToPrecision(Precision.Float64);
+        Assert.True(wideBytes.IsBytes); // the table widens, the bytes stay
+        Assert.Equal(wide.Features64, wideBytes.Features64);
+
+        var thirds = DataSet.FromDoubles("t", [1.0 / 3, 0.1], 1, [0, 1], 2).ToPrecision(Precision.Float32);
+        Assert.Equal([1f / 3, 0.1f], thirds.Features);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using ActorNet.Data;
+using ActorNet.Model;
 using Xunit;
 
 namespace ActorNet.Tests.Data;
@@ -33,6 +34,33 @@ public sealed class IdxTests : IDisposable
         Assert.Equal(Pixels.Select(p => (float)p), data.Features);
         Assert.Equal(LabelBytes.Select(b => (int)b), data.Labels!);
         Assert.Equal(3, data.Classes);
+    }
+
+    [Fact]
+    public void A_float64_read_keeps_the_bytes_and_decodes_them_to_double_also_once_scaled()
+    {
+        var (images, labels) = WriteValid(gzip: true);
+        var data = Idx.LoadImagesAndLabels(images, labels, "tiny", precision: Precision.Float64);
+        Assert.Equal(Precision.Float64, data.Precision);
+        Assert.True(data.IsBytes); // a byte per pixel still, not eight
+        Assert.Equal(Pixels.Select(p => (double)p), data.Features64);
+
+        // Pixels over the largest (238), computed and kept in double: p / 238.0, which float32 would round.
+        var scaled = Scaler.Fit(data, ScalingKind.UnitRange).Apply(data);
+        Assert.True(scaled.IsBytes);
+        var row = new double[6];
+        scaled.CopyRow<double>(2, row);
+        Assert.Equal(Pixels[12..18].Select(p => p / 238.0), row);
+        Assert.NotEqual(Pixels[12..18].Select(p => (double)(float)(p / 238.0)), row);
+
+        var dir = _dir.PathName;
+        _dir.WriteBytes("train-images-idx3-ubyte", TempDirectory.Idx([3, 2, 3], Pixels));
+        _dir.WriteBytes("train-labels-idx1-ubyte", TempDirectory.Idx([3], LabelBytes));
+        _dir.WriteBytes("t10k-images-idx3-ubyte", TempDirectory.Idx([1, 2, 3], Pixels[..6]));
+        _dir.WriteBytes("t10k-labels-idx1-ubyte", TempDirectory.Idx([1], [9]));
+        var (train, test) = Idx.LoadMnistDirectory(dir, Precision.Float64);
+        Assert.Equal((Precision.Float64, Precision.Float64), (train.Precision, test.Precision));
+        Assert.Equal(Precision.Float32, Idx.LoadMnistDirectory(dir).Train.Precision); // the default, and a float32 run's
     }
 
     [Fact]

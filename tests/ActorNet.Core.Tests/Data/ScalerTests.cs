@@ -1,4 +1,5 @@
 using ActorNet.Data;
+using ActorNet.Model;
 using Xunit;
 
 namespace ActorNet.Tests.Data;
@@ -100,15 +101,42 @@ public sealed class ScalerTests
     }
 
     [Fact]
+    public void A_float64_set_is_fitted_and_scaled_in_double_and_stays_float64()
+    {
+        double[] x = [0.1, 0.2, 0.7]; // one feature, three rows
+        var data = DataSet.FromDoubles("tenths", x, 1, [0, 1, 0], 2);
+        var scaler = Scaler.Fit(data, ScalingKind.Standardize);
+        var mean = x.Average();
+        var std = Math.Sqrt(x.Select(v => (v - mean) * (v - mean)).Average());
+        Assert.Equal(mean, scaler.Offsets[0], 1e-16);
+        Assert.Equal(std, scaler.Divisors[0], 1e-16);
+        var scaled = scaler.Apply(data);
+        Assert.Equal(Precision.Float64, scaled.Precision);
+        Assert.Equal(x.Select(v => (v - scaler.Offsets[0]) / scaler.Divisors[0]), scaled.Features64); // exactly, not rounded to float32
+
+        var minMax = Scaler.Fit(data, ScalingKind.MinMax).Apply(data).Features64;
+        Assert.Equal([0, (0.2 - 0.1) / (0.7 - 0.1), 1], minMax);
+    }
+
+    [Fact]
     public void The_loader_hands_back_the_scaler_it_applied_and_none_without_scaling()
     {
         var spec = new ActorNet.Model.DataSpec { Builtin = "circles", Samples = 100, Scaling = "standardize" };
-        var (train, test, scaler) = DataLoader.Load(spec, seed: 5);
-        var (rawTrain, rawTest, none) = DataLoader.Load(spec with { Scaling = "none" }, seed: 5);
+        var (train, test, scaler) = DataLoader.Load(spec, seed: 5, Precision.Float32);
+        var (rawTrain, rawTest, none) = DataLoader.Load(spec with { Scaling = "none" }, seed: 5, Precision.Float32);
         Assert.Null(none);
         Assert.NotNull(scaler);
         Assert.Equal(ScalingKind.Standardize, scaler.Kind);
         Assert.Equal(train.Features, scaler.Apply(rawTrain.Features));
         Assert.Equal(test.Features, scaler.Apply(rawTest.Features));
+
+        // A float64 run's: the same points (generated in float32, widened), scaled in double.
+        var (train64, _, scaler64) = DataLoader.Load(spec, seed: 5, Precision.Float64);
+        Assert.Equal(Precision.Float64, train64.Precision);
+        Assert.Equal(scaler.Offsets, scaler64!.Offsets);
+        var row = new double[2];
+        train64.CopyRow<double>(0, row);
+        var raw = rawTrain.Row(0);
+        Assert.Equal([(raw[0] - scaler.Offsets[0]) / scaler.Divisors[0], (raw[1] - scaler.Offsets[1]) / scaler.Divisors[1]], row);
     }
 }

@@ -17,7 +17,7 @@ public sealed class WorkerActorTests : Akka.TestKit.Xunit2.TestKit
     public void A_worker_whose_data_differ_says_so_and_builds_no_replica()
     {
         var spec = RunSpecReader.Parse(Spec);
-        var data = DataCache.Get(spec.Data, spec.Seed, null);
+        var data = DataCache.Get(spec, null);
         var worker = Sys.ActorOf(WorkerActor.Props());
         var runId = Guid.NewGuid();
         worker.Tell(new StartReplica<float>(runId, Spec, null, data.Train.Count, new string('0', 64), 0, [new float[6]], [TestActor]), TestActor);
@@ -30,7 +30,7 @@ public sealed class WorkerActorTests : Akka.TestKit.Xunit2.TestKit
     public void A_worker_with_the_same_data_starts_a_replica()
     {
         var spec = RunSpecReader.Parse(Spec);
-        var data = DataCache.Get(spec.Data, spec.Seed, null);
+        var data = DataCache.Get(spec, null);
         var worker = Sys.ActorOf(WorkerActor.Props());
         worker.Tell(new StartReplica<float>(Guid.NewGuid(), Spec, null, data.Train.Count, data.TrainSha256, 0, [new float[6]], [TestActor]), TestActor);
         ExpectMsg<ReplicaStarted>();
@@ -48,6 +48,6 @@ public sealed class DataCacheTests
             """;
         var a = RunSpecReader.Parse(spec);
         var b = RunSpecReader.Parse(spec);
-        Assert.Same(DataCache.Get(a.Data, a.Seed, null), DataCache.Get(b.Data, b.Seed, null));
+        Assert.Same(DataCache.Get(a, null), DataCache.Get(b, null));
     }
 }

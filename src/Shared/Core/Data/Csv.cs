@@ -1,10 +1,14 @@
 using System.Globalization;
+using System.Numerics;
+using ActorNet.Model;
 
 namespace ActorNet.Data;
 
 /// <summary>
 /// Reader of delimited text: one row per line, numeric feature columns and one label column.
-/// Numbers are read in the invariant culture ("1.5", "-2e-3"), never the machine's. Blank lines
+/// Numbers are read in the invariant culture ("1.5", "-2e-3"), never the machine's, each parsed
+/// straight from its text to the nearest value of the precision asked for (<see cref="CsvOptions.Precision"/>),
+/// so a float64 set holds the nearest double to "0.1", not the nearest float widened. Blank lines
 /// are skipped. Errors name the file, the 1-based line and the 1-based column (field number).
 /// </summary>
 public static class Csv
@@ -19,7 +23,17 @@ public static class Csv
         var layout = Layout.Of(path, rows[0], options);
         var body = layout.HasHeader ? rows.Skip(1).ToList() : rows;
         if (body.Count == 0) throw new DataFormatException(path, $"no data rows after the header on line {rows[0].Line}");
-        return Parse(path, body, layout, options);
+        var name = options.Name ?? Path.GetFileNameWithoutExtension(path);
+        var labels = new Cell[body.Count];
+        if (options.Precision == Precision.Float64)
+        {
+            var x64 = ParseRows<double>(path, body, layout, labels);
+            var classes64 = ClassMap.Of(path, labels, options.ClassNames);
+            return DataSet.FromDoubles(name, x64, layout.Width - 1, classes64.Indices, classes64.Names.Count, classNames: classes64.Names);
+        }
+        var x = ParseRows<float>(path, body, layout, labels);
+        var classes = ClassMap.Of(path, labels, options.ClassNames);
+        return new DataSet(name, x, layout.Width - 1, classes.Indices, classes.Names.Count, classNames: classes.Names);
     }
 
     /// <summary>
@@ -59,16 +73,18 @@ public static class Csv
         {
             CheckWidth(path, row, width, first.Line);
             for (var c = 0; c < width; c++)
-                if (c != label) x[k++] = ParseNumber(path, row.Line, c + 1, row.Fields[c]);
+                if (c != label) x[k++] = ParseNumber<float>(path, row.Line, c + 1, row.Fields[c]);
         }
         return new FeatureRows(x, body.Count, features, label);
     }
 
-    private static DataSet Parse(string path, List<Row> rows, Layout layout, CsvOptions options)
+    /// <summary>Row by row in file order, checks the width and parses the feature cells (every
+    /// column but the label's) to T, keeping each row's label cell in <paramref name="labels"/>.
+    /// → features (rows, Width − 1) row-major</summary>
+    private static T[] ParseRows<T>(string path, List<Row> rows, Layout layout, Cell[] labels) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var featureCount = layout.Width - 1;
-        var features = new float[rows.Count * featureCount];
-        var labels = new Cell[rows.Count];
+        var features = new T[rows.Count * featureCount];
         for (var r = 0; r < rows.Count; r++)
         {
             var row = rows[r];
@@ -77,21 +93,20 @@ public static class Csv
             for (var c = 0; c < layout.Width; c++)
             {
                 if (c == layout.LabelIndex) labels[r] = new Cell(row.Line, c + 1, row.Fields[c]);
-                else features[k++] = ParseNumber(path, row.Line, c + 1, row.Fields[c]);
+                else features[k++] = ParseNumber<T>(path, row.Line, c + 1, row.Fields[c]);
             }
         }
-        var classes = ClassMap.Of(path, labels, options.ClassNames);
-        return new DataSet(options.Name ?? Path.GetFileNameWithoutExtension(path), features, featureCount,
-            classes.Indices, classes.Names.Count, classNames: classes.Names);
+        return features;
     }
 
-    private static float ParseNumber(string path, int line, int column, string text)
+    /// <summary>The text as the nearest T (float.Parse or double.Parse: one rounding, from the decimal digits).</summary>
+    private static T ParseNumber<T>(string path, int line, int column, string text) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (text.Length == 0) throw DataFormatException.AtCell(path, line, column, "empty cell; expected a number");
-        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        if (!T.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
             throw DataFormatException.AtCell(path, line, column, $"'{text}' is not a number");
-        if (!float.IsFinite(value))
-            throw DataFormatException.AtCell(path, line, column, $"'{text}' is not a finite 32-bit number");
+        if (!T.IsFinite(value))
+            throw DataFormatException.AtCell(path, line, column, $"'{text}' is not a finite {(typeof(T) == typeof(float) ? 32 : 64)}-bit number");
         return value;
     }
 

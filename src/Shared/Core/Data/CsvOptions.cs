@@ -1,3 +1,5 @@
+using ActorNet.Model;
+
 namespace ActorNet.Data;
 
 /// <summary>Whether a CSV file's first row names the columns.</summary>
@@ -36,4 +38,8 @@ public sealed record CsvOptions
 
     /// <summary>The data set's name; the file's name without extension when null.</summary>
     public string? Name { get; init; }
+
+    /// <summary>The precision the features are parsed to and kept in: float32 (the default) or
+    /// float64, a float64 run's, whose every number is then the nearest double to its text.</summary>
+    public Precision Precision { get; init; } = Precision.Float32;
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using ActorNet.Model;
 
 namespace ActorNet.Data;
 
@@ -24,12 +25,15 @@ public static class Idx
 
     /// <summary>
     /// Images and their labels as one data set: features are the pixel bytes, standing for the
-    /// floats 0..255, not scaled (use <see cref="Scaler"/>), one row per image, rows × columns
-    /// features. The set keeps the bytes (see <see cref="DataSet"/>).
+    /// numbers 0..255, not scaled (use <see cref="Scaler"/>), one row per image, rows × columns
+    /// features. The set keeps the bytes (see <see cref="DataSet"/>), with a table that decodes them
+    /// to <paramref name="precision"/> (float32, or float64 for a float64 run, whose scaling then
+    /// computes the pixels' values in double).
     /// </summary>
     /// <param name="classes">The number of classes; when null, the largest label + 1. Give it
     /// when a file may lack the highest class (a subset), so that train and test sets agree.</param>
-    public static DataSet LoadImagesAndLabels(string imagesPath, string labelsPath, string name, int? classes = null)
+    public static DataSet LoadImagesAndLabels(string imagesPath, string labelsPath, string name, int? classes = null,
+        Precision precision = Precision.Float32)
     {
         if (classes <= 0) throw new ArgumentOutOfRangeException(nameof(classes), classes, "a data set needs at least one class");
         var images = IdxFile.Read(imagesPath, dimensions: 3, "images");
@@ -37,21 +41,24 @@ public static class Idx
         if (labels.Dimensions[0] != images.Dimensions[0])
             throw labels.Fail(4, $"{labels.Dimensions[0]} labels, but {imagesPath} holds {images.Dimensions[0]} images; the two files must belong together");
         var (y, classCount) = ToLabels(labels, classes);
-        return new DataSet(name, images.Data.ToArray(), PixelValues, images.Dimensions[1] * images.Dimensions[2], y, classCount);
+        var pixels = images.Dimensions[1] * images.Dimensions[2];
+        return precision == Precision.Float64
+            ? new DataSet(name, images.Data.ToArray(), PixelValues64, pixels, y, classCount)
+            : new DataSet(name, images.Data.ToArray(), PixelValues, pixels, y, classCount);
     }
 
     /// <summary>
     /// The training and test sets from a directory holding the four standard MNIST files
     /// (<see cref="TrainImagesFile"/> and the others, each raw or ".gz"; raw wins when both
-    /// are there), with <see cref="MnistClasses"/> classes.
+    /// are there), with <see cref="MnistClasses"/> classes, decoded to <paramref name="precision"/>.
     /// </summary>
-    public static (DataSet Train, DataSet Test) LoadMnistDirectory(string directory)
+    public static (DataSet Train, DataSet Test) LoadMnistDirectory(string directory, Precision precision = Precision.Float32)
     {
         if (!Directory.Exists(directory))
             throw new DataFormatException(directory, "no such directory (expected one holding the four MNIST IDX files)");
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
-        var train = LoadImagesAndLabels(Find(directory, TrainImagesFile), Find(directory, TrainLabelsFile), $"{name}/train", MnistClasses);
-        var test = LoadImagesAndLabels(Find(directory, TestImagesFile), Find(directory, TestLabelsFile), $"{name}/test", MnistClasses);
+        var train = LoadImagesAndLabels(Find(directory, TrainImagesFile), Find(directory, TrainLabelsFile), $"{name}/train", MnistClasses, precision);
+        var test = LoadImagesAndLabels(Find(directory, TestImagesFile), Find(directory, TestLabelsFile), $"{name}/test", MnistClasses, precision);
         if (test.FeatureCount != train.FeatureCount)
             throw new DataFormatException(directory, $"test images have {test.FeatureCount} pixels, training images {train.FeatureCount}");
         return (train, test);
@@ -66,8 +73,9 @@ public static class Idx
             $"neither {fileName} nor {fileName}.gz is there (an MNIST directory holds {TrainImagesFile}, {TrainLabelsFile}, {TestImagesFile} and {TestLabelsFile}, each raw or .gz)");
     }
 
-    /// <summary>Byte v stands for the float v: the pixels as they are, 0..255.</summary>
+    /// <summary>Byte v stands for the number v: the pixels as they are, 0..255, as float and as double.</summary>
     private static readonly float[] PixelValues = Enumerable.Range(0, 256).Select(v => (float)v).ToArray();
+    private static readonly double[] PixelValues64 = Enumerable.Range(0, 256).Select(v => (double)v).ToArray();
 
     private static (int[] Labels, int Classes) ToLabels(IdxFile file, int? classes)
     {

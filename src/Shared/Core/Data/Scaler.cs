@@ -24,6 +24,8 @@ public enum ScalingKind
 /// A feature scaling fitted on a training set and then applied, unchanged, to the training and
 /// test sets alike, so that no statistic of the test set leaks into training. Each feature j
 /// maps to (x − Offsets[j]) / Divisors[j], or to 0 when Divisors[j] is 0 (a constant feature).
+/// Fitting and scaling compute in double whatever the set's precision; a scaled float32 set keeps
+/// each result rounded to float32, a float64 set keeps it whole.
 /// </summary>
 public sealed class Scaler
 {
@@ -61,7 +63,8 @@ public sealed class Scaler
         return new Scaler(kind, offsets.ToArray(), divisors.ToArray());
     }
 
-    /// <summary>Computes the scaling's parameters from the training set.</summary>
+    /// <summary>Computes the scaling's parameters from the training set, reading its rows as
+    /// doubles: a float32 set's values widened (exactly), a float64 set's as they are.</summary>
     public static Scaler Fit(DataSet train, ScalingKind kind)
     {
         if (train.Count == 0 && kind != ScalingKind.None)
@@ -78,8 +81,8 @@ public sealed class Scaler
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown scaling kind"),
     };
 
-    /// <summary>A new data set with scaled features; the input's arrays are not written, labels,
-    /// targets and class names are shared.</summary>
+    /// <summary>A new data set with scaled features, in the input's precision; the input's arrays
+    /// are not written, labels, targets and class names are shared.</summary>
     public DataSet Apply(DataSet data)
     {
         if (data.FeatureCount != FeatureCount)
@@ -101,11 +104,11 @@ public sealed class Scaler
 
     private void ScaleRow(ReadOnlySpan<float> x, Span<float> y)
     {
-        for (var j = 0; j < x.Length; j++) y[j] = Scale(j, x[j]);
+        for (var j = 0; j < x.Length; j++) y[j] = (float)Scale(j, x[j]);
     }
 
-    /// <summary>Feature j's value x, scaled: the one formula of every path.</summary>
-    private float Scale(int j, float x) => _divisors[j] == 0 ? 0f : (float)((x - _offsets[j]) / _divisors[j]);
+    /// <summary>Feature j's value x, scaled: the one formula of every path (a float32 one rounds its result).</summary>
+    private double Scale(int j, double x) => _divisors[j] == 0 ? 0 : (x - _offsets[j]) / _divisors[j];
 
     private static Scaler Uniform(ScalingKind kind, int features, double offset, double divisor) =>
         new(kind, Enumerable.Repeat(offset, features).ToArray(), Enumerable.Repeat(divisor, features).ToArray());
@@ -114,10 +117,10 @@ public sealed class Scaler
     {
         var min = Enumerable.Repeat(double.PositiveInfinity, train.FeatureCount).ToArray();
         var max = Enumerable.Repeat(double.NegativeInfinity, train.FeatureCount).ToArray();
-        var row = new float[train.FeatureCount];
+        var row = new double[train.FeatureCount];
         for (var r = 0; r < train.Count; r++)
         {
-            train.CopyRow<float>(r, row);
+            train.CopyRow<double>(r, row);
             for (var j = 0; j < row.Length; j++)
             {
                 min[j] = Math.Min(min[j], row[j]);
@@ -135,10 +138,10 @@ public sealed class Scaler
         var mean = new double[n];
         var m2 = new double[n];
         // Welford's update: one pass, without the cancellation of sum-of-squares minus square-of-sum.
-        var row = new float[n];
+        var row = new double[n];
         for (var r = 0; r < train.Count; r++)
         {
-            train.CopyRow<float>(r, row);
+            train.CopyRow<double>(r, row);
             for (var j = 0; j < n; j++)
             {
                 var delta = row[j] - mean[j];
@@ -156,10 +159,10 @@ public sealed class Scaler
     private static Scaler FitUnitRange(DataSet train)
     {
         double max = 0;
-        var row = new float[train.FeatureCount];
+        var row = new double[train.FeatureCount];
         for (var r = 0; r < train.Count; r++)
         {
-            train.CopyRow<float>(r, row);
+            train.CopyRow<double>(r, row);
             foreach (var v in row) max = Math.Max(max, Math.Abs(v));
         }
         return Uniform(ScalingKind.UnitRange, train.FeatureCount, 0, max == 0 ? 1 : max);

@@ -37,13 +37,10 @@ public static class Batches
         for (var i = 0; i < indices.Length; i++)
         {
             var r = indices[i];
-            if (data.ExactFeatures is { } exact)
-                for (var k = 0; k < f; k++) x[i * f + k] = T.CreateChecked(exact[r * f + k]);
-            else data.CopyRow(r, x.Slice(i * f, f));
-            if (data.ExactTargets is { } exactTargets)
-                for (var k = 0; k < outputs; k++) targets[i * outputs + k] = T.CreateChecked(exactTargets[r * data.TargetWidth + k]);
-            else if (data.Targets is { } t)
-                for (var k = 0; k < outputs; k++) targets[i * outputs + k] = T.CreateChecked(t[r * data.TargetWidth + k]);
+            // A run's data are kept in its precision, so for T = the set's precision both are copies.
+            data.CopyRow(r, x.Slice(i * f, f));
+            if (data.HasTargets)
+                data.CopyTargets(r, targets.Slice(i * outputs, outputs));
             else if (outputs == 1)
                 targets[i] = T.CreateChecked(data.Labels![r]);
             else
@@ -55,7 +52,7 @@ public static class Batches
     /// <summary>Why a model's output layer cannot be trained on this data set, or null.</summary>
     public static string? CheckOutputs(DataSet data, int outputs)
     {
-        if (data.Targets is not null)
+        if (data.HasTargets)
             return data.TargetWidth == outputs ? null : $"the data have {data.TargetWidth} targets per row, but the last layer has {outputs} neurons";
         if (outputs == data.Classes || (outputs == 1 && data.Classes == 2)) return null;
         return $"the data have {data.Classes} classes, so the last layer needs {data.Classes} neurons{(data.Classes == 2 ? " (or 1)" : "")}, not {outputs}";

@@ -36,7 +36,7 @@ public sealed class WorkerActor : ReceiveActor
         try
         {
             spec = RunSpecReader.Parse(m.SpecJson, $"run {m.RunId}");
-            data = DataCache.Get(spec.Data, spec.Seed, m.BaseDirectory);
+            data = DataCache.Get(spec, m.BaseDirectory);
         }
         catch (Exception e) when (e is RunSpecException or DataFormatException or IOException or ArgumentException)
         {
