@@ -34,13 +34,13 @@ public sealed class RunLifeTests : Akka.TestKit.Xunit2.TestKit
             Checkpoint = new CheckpointSpec { EverySeconds = 0 },
             Sync = new SyncSpec { Mode = mode },
         };
-        var train = DataCache.Get(spec.Data, spec.Seed, null).Train.Count;
+        var train = DataCache.Get(spec, null).Train.Count;
         return spec with { BatchSize = train / 2 };
     }
 
     private Run Start(RunSpec spec, Guid? id = null, bool fixedWorkers = true, int minWorkers = 1)
     {
-        var data = DataCache.Get(spec.Data, spec.Seed, null);
+        var data = DataCache.Get(spec, null);
         var layout = ModelLayout.From(spec, data.Train.FeatureCount);
         var worker = CreateTestProbe();
         var listener = CreateTestProbe();
