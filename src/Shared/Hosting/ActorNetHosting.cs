@@ -89,7 +89,7 @@ public static class ActorNetHosting
     /// </list>
     /// A few settings have no typed builder and are HOCON, each with its reason below.
     /// </summary>
-    public static AkkaConfigurationBuilder ConfigureActorNet(this AkkaConfigurationBuilder akka, NodeRole role, NodeSettings settings, Database? database)
+    private static AkkaConfigurationBuilder ConfigureActorNet(this AkkaConfigurationBuilder akka, NodeRole role, NodeSettings settings, Database? database)
     {
         akka.WithCustomSerializer("actornet", [typeof(IActorNetMessage)], system => new ActorNetSerializer(system));
         akka.ConfigureLoggers(loggers =>
