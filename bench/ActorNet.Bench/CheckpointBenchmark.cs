@@ -44,15 +44,15 @@ internal static class CheckpointBenchmark
             var id = Guid.NewGuid();
             var saved = new List<CheckpointSaved>();
             var clock = Stopwatch.StartNew();
-            using (var system = Logging.LocalSystem("bench-1", new LogSettings(), database))
+            await using (var node = await Node(database))
             {
-                var run = LocalTraining.Start(system, spec, storage: RunStorage.Sql, runId: id);
+                var run = LocalTraining.Start(node.System, spec, storage: RunStorage.Sql, runId: id);
                 await foreach (var e in run.Events.ReadAllAsync())
                 {
                     if (e is CheckpointSaved c) saved.Add(c);
                     if (saved.Count >= count) break;
                 }
-                await system.Terminate();
+                await node.StopAsync();
             }
             var layout = ModelLayout.From(spec, 784);
             Console.WriteLine($"model: {layout.ParameterCount:N0} parameters, float32, {optimizer}: {layout.CheckpointBytes(spec.Optimizer.Kind, sizeof(float)) / (double)(1 << 20):F0} MiB per checkpoint; database {database.Display}");
@@ -62,15 +62,15 @@ internal static class CheckpointBenchmark
             var recoveries = new List<RunResumed>();
             for (var i = 0; i < 3; i++)
             {
-                using var system = Logging.LocalSystem($"bench-r{i}", new LogSettings(), database);
-                var run = LocalTraining.Start(system, spec, storage: RunStorage.Sql, runId: id);
+                await using var node = await Node(database);
+                var run = LocalTraining.Start(node.System, spec, storage: RunStorage.Sql, runId: id);
                 await foreach (var e in run.Events.ReadAllAsync())
                     if (e is RunResumed r)
                     {
                         recoveries.Add(r);
                         break;
                     }
-                await system.Terminate();
+                await node.StopAsync();
             }
             foreach (var r in recoveries) Console.WriteLine($"recovery of the checkpoint after step {r.Step}: {r.RecoveryMilliseconds:F0} ms");
             Console.WriteLine($"median: pause {Median(saved.Select(s => s.PauseMilliseconds)):F1} ms, save {Median(saved.Select(s => s.SaveMilliseconds)):F0} ms, " +
@@ -82,6 +82,10 @@ internal static class CheckpointBenchmark
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>The run's process as <c>actornet local</c> hosts it, journaling to <paramref name="database"/>; no log file.</summary>
+    private static Task<NodeHost> Node(Database database) => NodeHost.StartAsync(NodeRole.InProcess("bench", journals: true),
+        new Dictionary<string, string?> { ["ActorNet:Db"] = database.ConnectionString, ["ActorNet:LogFile"] = "", ["ActorNet:LogLevel"] = "Warning" });
 
     private static double Median(IEnumerable<double> values)
     {

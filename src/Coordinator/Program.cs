@@ -8,27 +8,34 @@ using Serilog;
 
 // ActorNet coordinator: forms the cluster (it is its own seed unless told otherwise), runs
 // the training runs (schedule, parameter shards, evaluation) and serves the HTTP API.
-// Settings: appsettings.json, ACTORNET__* variables, command line (--host, --port, --urls, …).
+// Settings (NodeSettings): appsettings.json if there is one, ACTORNET__* variables, the command
+// line (--host, --port, --db, --urls, …); the role's defaults otherwise (NodeRole.Coordinator).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.Configuration.AddCommandLine(args, NodeSettings.Switches.ToDictionary());
 NodeSettings settings;
 try
 {
-    settings = NodeSettings.From(builder.Configuration, defaultPort: 4053);
+    settings = builder.AddActorNet(NodeRole.Coordinator, args, (akka, _) => akka.WithActors((system, registry) =>
+        registry.Register<RunManagerActor>(system.ActorOf(RunManagerActor.Props(RunStorage.Sql), "runs"))));
     CheckUrls(builder.Configuration);
 }
 catch (NodeSettingsException e)
 {
     return NodeStartup.Refuse("coordinator", e);
 }
-Logging.Configure(new LogSettings { Role = "coordinator", File = settings.LogFile, Level = NodeSettings.ParseLevel(settings.LogLevel) });
-// Runs are journaled and checkpointed here; a bad database, or one another coordinator uses,
-// stops the coordinator before it joins anything.
-Database database;
+catch (DatabaseException e)
+{
+    Console.Error.WriteLine($"coordinator: {e.Message}");
+    return 2;
+}
+// The HTTP API's address when none is given (Urls, --urls, ASPNETCORE_URLS): loopback, port 5080.
+if (builder.Configuration["Urls"] is null) builder.WebHost.UseUrls("http://127.0.0.1:5080");
+var app = builder.Build();
+// Runs are journaled and checkpointed in the database of the settings (Db, --db); a bad one, or
+// one another coordinator uses, stops the coordinator before it joins anything.
+var database = app.Services.GetRequiredService<Database>();
 CoordinatorLock databaseLock;
 try
 {
-    database = Database.Parse(settings.Db);
     database.PrepareForWriting();
     databaseLock = CoordinatorLock.Acquire(database); // held until the process ends
 }
@@ -37,20 +44,6 @@ catch (DatabaseException e)
     Console.Error.WriteLine($"coordinator: {e.Message}");
     return 2;
 }
-builder.Host.UseSerilog();
-builder.Services.AddAkka(NodeSettings.SystemName, akka => akka
-    .AddHocon(database.ToAkkaConfig().WithFallback(settings.ToAkkaConfig("coordinator")), HoconAddMode.Prepend)
-    .AddSetup(database.ToAkkaSetup())
-    .WithActors((system, registry) =>
-    {
-        registry.Register<RunManagerActor>(system.ActorOf(RunManagerActor.Props(RunStorage.Sql), "runs"));
-        // No seed nodes given: the coordinator forms the cluster by joining itself, at the address
-        // it has bound (with port 0, the port the system picked).
-        var cluster = Akka.Cluster.Cluster.Get(system);
-        if (settings.SeedNodes.Length == 0) cluster.Join(cluster.SelfAddress);
-    }));
-
-var app = builder.Build();
 RunsApi.Map(app);
 // On PostgreSQL the lock goes with its connection: taken again when that is lost, and if another
 // coordinator took it meanwhile, this one stops (exit code 1) instead of writing the same runs.

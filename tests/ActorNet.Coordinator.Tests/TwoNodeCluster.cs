@@ -4,15 +4,17 @@ using ActorNet.Coordinator.Runs;
 using ActorNet.Hosting;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Hosting;
 
 namespace ActorNet.Coordinator.Tests;
 
-/// <summary>A coordinator node and worker nodes as separate actor systems in this process,
-/// on 127.0.0.1 with ports chosen by the OS, joined into one cluster over Akka.Remote (so
-/// every message between them goes through the wire serializer).</summary>
+/// <summary>A coordinator node and worker nodes as separate hosts in this process
+/// (<see cref="ActorNetHosting.AddActorNet"/>, as the executables build them), on 127.0.0.1 with ports
+/// chosen by the OS, joined into one cluster over Akka.Remote (so every message between them goes
+/// through the wire serializer). The runs are journaled in memory, not in a database.</summary>
 internal sealed class TwoNodeCluster : IAsyncDisposable
 {
-    private readonly List<ActorSystem> _systems = [];
+    private readonly List<NodeHost> _nodes = [];
 
     public ActorSystem Coordinator { get; private set; } = null!;
     public List<ActorSystem> Workers { get; } = [];
@@ -21,27 +23,32 @@ internal sealed class TwoNodeCluster : IAsyncDisposable
     public static async Task<TwoNodeCluster> StartAsync(int workers)
     {
         var c = new TwoNodeCluster();
-        c.Coordinator = c.Node("coordinator");
-        var cluster = Cluster.Get(c.Coordinator);
-        cluster.Join(cluster.SelfAddress);
-        for (var k = 0; k < workers; k++)
+        try
         {
-            var w = c.Node("worker");
-            w.ActorOf(WorkerActor.Props(), "worker");
-            c.Workers.Add(w);
-            Cluster.Get(w).Join(cluster.SelfAddress);
+            // Without seed nodes the coordinator forms the cluster by joining itself.
+            c.Coordinator = await c.NodeAsync(NodeRole.Coordinator with { Journals = false });
+            var cluster = Cluster.Get(c.Coordinator);
+            for (var k = 0; k < workers; k++)
+                c.Workers.Add(await c.NodeAsync(NodeRole.Worker, cluster.SelfAddress.ToString(),
+                    (akka, _) => akka.WithActors((system, _) => system.ActorOf(WorkerActor.Props(), "worker"))));
+            await WaitAsync(() => cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == workers + 1, TimeSpan.FromSeconds(30), "the cluster to form");
+            c.Runs = c.Coordinator.ActorOf(RunManagerActor.Props(RunStorage.InMemory), "runs");
+            return c;
         }
-        await WaitAsync(() => cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == workers + 1, TimeSpan.FromSeconds(30), "the cluster to form");
-        c.Runs = c.Coordinator.ActorOf(RunManagerActor.Props(RunStorage.InMemory), "runs");
-        return c;
+        catch
+        {
+            await c.DisposeAsync();
+            throw;
+        }
     }
 
-    private ActorSystem Node(string role)
+    private async Task<ActorSystem> NodeAsync(NodeRole role, string? seed = null, Action<AkkaConfigurationBuilder, IServiceProvider>? configure = null)
     {
-        var settings = new NodeSettings { Port = 0, LogLevel = "Warning" };
-        var system = ActorSystem.Create(NodeSettings.SystemName, settings.ToAkkaConfig(role));
-        _systems.Add(system);
-        return system;
+        var settings = new Dictionary<string, string?> { ["ActorNet:Port"] = "0", ["ActorNet:LogLevel"] = "Warning", ["ActorNet:LogFile"] = "" };
+        if (seed is not null) settings["ActorNet:SeedNodes:0"] = seed;
+        var node = await NodeHost.StartAsync(role, settings, configure);
+        _nodes.Add(node);
+        return node.System;
     }
 
     /// <summary>Stops the run manager and starts it again on the same journal, as a coordinator
@@ -88,6 +95,6 @@ internal sealed class TwoNodeCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var s in Enumerable.Reverse(_systems)) await s.Terminate();
+        foreach (var node in Enumerable.Reverse(_nodes)) await node.DisposeAsync();
     }
 }

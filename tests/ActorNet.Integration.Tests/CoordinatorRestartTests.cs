@@ -249,8 +249,9 @@ public sealed class CoordinatorRestartTests
 
         // The same run, never interrupted, on as many workers: in this process.
         var reference = RunSpecReader.Parse(spec);
-        using var system = Logging.LocalSystem("reference", new LogSettings());
-        var expected = await LocalTraining.Start(system, reference, workers: 2).WaitAsync();
+        await using var node = await NodeHost.StartAsync(NodeRole.InProcess("reference", journals: false),
+            new Dictionary<string, string?> { ["ActorNet:LogFile"] = "", ["ActorNet:LogLevel"] = "Warning" });
+        var expected = await LocalTraining.Start(node.System, reference, workers: 2).WaitAsync();
         for (var l = 0; l < expected.Parameters.Length; l++)
             Assert.Equal(expected.Parameters[l], final.Parameters[l]);  // bit for bit
     }

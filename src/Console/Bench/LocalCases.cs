@@ -49,9 +49,9 @@ internal static class LocalCases
         {
             var database = Database.Parse(Path.Combine(workDirectory, $"{name}-{batch}.db"));
             database.PrepareForWriting();
-            var logs = new LogSettings { Role = "bench", File = Path.Combine(workDirectory, $"{name}-{batch}.log") };
-            Logging.Configure(logs);
-            using var system = Logging.LocalSystem("actornet-bench", logs, database);
+            await using var node = await NodeHost.StartAsync(NodeRole.InProcess("bench", journals: true),
+                [new("ActorNet:Db", database.ConnectionString), new("ActorNet:LogFile", Path.Combine(workDirectory, $"{name}-{batch}.log"))]);
+            var system = node.System;
             training.Restart();
             var run = LocalTraining.Start(system, spec, workers: 1, storage: RunStorage.Sql);
             var steps = 0L;
@@ -67,7 +67,7 @@ internal static class LocalCases
             });
             window.Stop(steps, train.Count * (long)(epochs - 1));
             accuracy = done.Epochs[^1].TestAccuracy;
-            await system.Terminate();
+            await node.StopAsync();
         }
         return window.Result(name, batch, accuracy) with { SecondsToTarget = reached?.Seconds, EpochsToTarget = reached?.Epoch };
     }

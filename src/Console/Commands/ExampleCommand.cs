@@ -19,12 +19,19 @@ internal static class ExampleCommand
 
     private static async Task<int> RunAsync(bool json, CancellationToken cancellation)
     {
-        // 10,000 one-sample epochs: their progress is not worth 10,000 log lines.
-        var logs = new LogSettings { Role = "example", Level = Serilog.Events.LogEventLevel.Warning };
         var result = json ? ResultOutput.Reserve() : Console.Out;
-        Logging.Configure(logs);
-        using var system = Logging.LocalSystem("actornet-example", logs);
-        var r = await BackpropExample.RunAsync(system, cancellation);
+        NodeHost node;
+        try
+        {
+            // 10,000 one-sample epochs: their progress is not worth 10,000 log lines.
+            node = await NodeHost.StartAsync(NodeRole.InProcess("example", journals: false, Serilog.Events.LogEventLevel.Warning), cancellation: cancellation);
+        }
+        catch (NodeSettingsException e)
+        {
+            return NodeStartup.Refuse("example", e);
+        }
+        await using var stopNode = node;
+        var r = await BackpropExample.RunAsync(node.System, cancellation);
         if (json) result.WriteLine(ToJson(r));
         else Print(r);
         return 0;

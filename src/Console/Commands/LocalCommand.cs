@@ -80,9 +80,18 @@ internal static class LocalCommand
         using var heldUntilTheEnd = coordinatorLock;
 
         var result = json ? ResultOutput.Reserve() : Console.Out;
-        var logs = new LogSettings { Role = "local" };
-        Logging.Configure(logs);
-        using var system = Logging.LocalSystem("actornet-local", logs, database);
+        NodeHost node;
+        try
+        {
+            // The node's other settings (ACTORNET__LOGLEVEL, …) come from the environment; its database is --db's.
+            node = await NodeHost.StartAsync(NodeRole.InProcess("local", journals: true), [new("ActorNet:Db", database.ConnectionString)], cancellation: cancellation);
+        }
+        catch (NodeSettingsException e)
+        {
+            return NodeStartup.Refuse("local", e);
+        }
+        await using var stopNode = node;
+        var system = node.System;
         RunHandle run;
         try
         {

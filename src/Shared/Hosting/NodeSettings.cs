@@ -1,21 +1,23 @@
 using System.Globalization;
-using Akka.Configuration;
 using Microsoft.Extensions.Configuration;
 using Serilog.Events;
 
 namespace ActorNet.Hosting;
 
 /// <summary>
-/// How one node joins the cluster. Every setting comes from appsettings.json (section
-/// "ActorNet"), environment variables (ACTORNET__HOST, ACTORNET__SEEDNODES__0, …) and the
-/// command line (--ActorNet:Host=…, or the short forms --host, --port, --seed, --public-host,
-/// --log-level), later sources winning.
+/// How one node joins the cluster, logs and stores its runs. Every setting comes from appsettings.json
+/// (section "ActorNet", optional: a node needs none), environment variables (ACTORNET__HOST,
+/// ACTORNET__SEEDNODES__0, …) and the command line (--ActorNet:Host=…, or the short forms of
+/// <see cref="Switches"/>), later sources winning; what is not given takes the defaults below and
+/// those of the node's <see cref="NodeRole"/>. <see cref="ActorNetHosting.AddActorNet"/> reads them
+/// and builds the actor system from them.
 /// </summary>
 public sealed record NodeSettings
 {
     /// <summary>Address to bind Akka.Remote to. Default 127.0.0.1.</summary>
     public string Host { get; init; } = "127.0.0.1";
-    /// <summary>Port for Akka.Remote; 0 picks a free one. Default: 4053 for the coordinator, 0 for workers.</summary>
+    /// <summary>Port for Akka.Remote; 0 picks a free one. Default: the role's (<see cref="NodeRole.DefaultPort"/>),
+    /// 4053 for the coordinator, 0 for workers.</summary>
     public int Port { get; init; }
     /// <summary>Host name other nodes use to reach this one (in containers: the service name). Default:
     /// Host, or, when Host is 0.0.0.0 (all interfaces, as in a container), this machine's first
@@ -23,17 +25,19 @@ public sealed record NodeSettings
     public string? PublicHost { get; init; }
     /// <summary>Cluster seed nodes, e.g. akka.tcp://actornet@coordinator:4053. Default: none. A
     /// coordinator without seed nodes forms the cluster by joining itself, at the address it has
-    /// bound; a worker must be told.</summary>
+    /// bound; a worker must be told (<see cref="NodeRole.FormsCluster"/>).</summary>
     public string[] SeedNodes { get; init; } = [];
-    /// <summary>Serilog minimum level: Verbose, Debug, Information, Warning, Error, Fatal (any case). Default Information.</summary>
+    /// <summary>Serilog minimum level: Verbose, Debug, Information, Warning, Error, Fatal (any case).
+    /// Default: the role's (<see cref="NodeRole.DefaultLogLevel"/>), Information but for <c>actornet example</c>.</summary>
     public string LogLevel { get; init; } = "Information";
     /// <summary>Largest message in bytes. Every node must agree. Default 64 MiB: a layer of 10
     /// million float32 weights is a 40 MB message.</summary>
     public long MaximumFrameSize { get; init; } = 64L * 1024 * 1024;
-    /// <summary>Where the log file goes. Default logs/actornet-ROLE.log.</summary>
+    /// <summary>Where the log file goes; empty: no log file, only stderr (warnings and up). Default logs/actornet-ROLE.log.</summary>
     public string? LogFile { get; init; }
-    /// <summary>The coordinator's database for run journals and checkpoints: a SQLite file or a
-    /// connection string (see <see cref="Persistence.Database.Parse"/>). Default data/actornet.db.</summary>
+    /// <summary>The database for run journals and checkpoints of a role that keeps them (the
+    /// coordinator; <see cref="NodeRole.Journals"/>): a SQLite file or a connection string (see
+    /// <see cref="Persistence.Database.Parse"/>). Default data/actornet.db.</summary>
     public string? Db { get; init; }
     /// <summary>Stop the node (gracefully, as on SIGTERM) when its standard input reaches its end.
     /// For a supervisor that starts the node with a pipe on its standard input (the integration
@@ -57,14 +61,15 @@ public sealed record NodeSettings
         ["--urls"] = "Urls",
     };
 
-    /// <summary>Reads section "ActorNet" of <paramref name="configuration"/>. A value that is not
-    /// what its setting takes (a port that is not a number, an unknown log level, a seed that is
-    /// not an address) is an error, never quietly replaced by the default.</summary>
+    /// <summary>Reads section "ActorNet" of <paramref name="configuration"/>, with the defaults of
+    /// <paramref name="role"/>. A value that is not what its setting takes (a port that is not a
+    /// number, an unknown log level, a seed that is not an address) is an error, never quietly
+    /// replaced by the default; so is a role that needs seed nodes given none.</summary>
     /// <exception cref="NodeSettingsException">one line per bad value: the setting, the value, where it came from and what it takes</exception>
-    public static NodeSettings From(IConfiguration configuration, int defaultPort)
+    public static NodeSettings From(IConfiguration configuration, NodeRole role)
     {
         var section = configuration.GetSection("ActorNet");
-        var defaults = new NodeSettings { Port = defaultPort };
+        var defaults = new NodeSettings { Port = role.DefaultPort, LogLevel = role.DefaultLogLevel.ToString() };
         var errors = new List<string>();
 
         T Read<T>(string key, T fallback, Func<string, T?> parse, string takes) where T : struct
@@ -85,12 +90,16 @@ public sealed record NodeSettings
         }
 
         var seeds = new List<string>();
+        var seedsGiven = false;
         foreach (var child in section.GetSection("SeedNodes").GetChildren())
         {
             if (string.IsNullOrWhiteSpace(child.Value)) continue;
+            seedsGiven = true;
             if (SeedProblem(child.Value) is { } problem) errors.Add(Problem(configuration, child.Path, child.Value, problem));
             else seeds.Add(child.Value.Trim());
         }
+        if (role.Clustered && !role.FormsCluster && !seedsGiven)
+            errors.Add($"no seed node given (ActorNet:SeedNodes, ACTORNET__SEEDNODES__0 or --seed akka.tcp://{SystemName}@HOST:PORT)");
 
         var settings = defaults with
         {
@@ -99,7 +108,7 @@ public sealed record NodeSettings
                 "a port number from 0 (any free port) to 65535"),
             PublicHost = Host("ActorNet:PublicHost"),
             SeedNodes = seeds.ToArray(),
-            LogLevel = Read("ActorNet:LogLevel", LogEventLevel.Information, ParseLevelOrNull,
+            LogLevel = Read("ActorNet:LogLevel", role.DefaultLogLevel, ParseLevelOrNull,
                 "one of " + string.Join(", ", Enum.GetNames<LogEventLevel>())).ToString(),
             MaximumFrameSize = Read("ActorNet:MaximumFrameSize", defaults.MaximumFrameSize,
                 t => long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= MinimumFrameSize and <= MaximumFrameSizeLimit ? v : null,
@@ -135,55 +144,9 @@ public sealed record NodeSettings
         return uri.UserInfo == SystemName ? null : $"{shape} (the actor system of every ActorNet node is named \"{SystemName}\")";
     }
 
-    /// <summary>
-    /// The cluster HOCON every node shares. Choices, on purpose:
-    /// <list type="bullet">
-    /// <item>Frames of <see cref="MaximumFrameSize"/> with socket buffers to match, so a 40 MB
-    /// parameter message travels whole (the default, 128 kB, drops it).</item>
-    /// <item>The failure detector allows 10 s without a heartbeat (threshold 12): heartbeats
-    /// share the TCP connection with big messages, and a healthy node busy sending 40 MB must
-    /// not look dead. A killed worker is noticed within about 15 s.</item>
-    /// <item>Split-brain resolver keep-oldest on the coordinator role, down-if-alone: the side
-    /// that has the coordinator keeps going, workers cut off from it are downed (and, as
-    /// processes, restart and rejoin). stable-after 5 s.</item>
-    /// </list>
-    /// </summary>
-    public Config ToAkkaConfig(string role)
-    {
-        var seeds = string.Join(", ", SeedNodes.Select(s => $"\"{s}\""));
-        var frame = MaximumFrameSize;
-        var publicHost = PublicHost ?? (Host == "0.0.0.0" ? FirstIPv4() ?? Host : Host);
-        return ConfigurationFactory.ParseString($$"""
-            akka {
-              actor.provider = cluster
-              remote.dot-netty.tcp {
-                hostname = "{{Host}}"
-                public-hostname = "{{publicHost}}"
-                port = {{Port}}
-                maximum-frame-size = {{frame}}b
-                send-buffer-size = {{frame + 65536}}b
-                receive-buffer-size = {{frame + 65536}}b
-              }
-              cluster {
-                seed-nodes = [{{seeds}}]
-                roles = ["{{role}}"]
-                downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
-                split-brain-resolver {
-                  active-strategy = keep-oldest
-                  stable-after = 5s
-                  keep-oldest { down-if-alone = on, role = "coordinator" }
-                }
-                failure-detector {
-                  acceptable-heartbeat-pause = 10s
-                  threshold = 12
-                }
-                run-coordinated-shutdown-when-down = on
-              }
-            }
-            """)
-            .WithFallback(Serialization.ActorNetSerializer.Configuration)
-            .WithFallback(Logging.AkkaConfig(ParseLevel(LogLevel)));
-    }
+    /// <summary>The host name this node gives other nodes: <see cref="PublicHost"/>, else <see cref="Host"/>,
+    /// and for 0.0.0.0 (all interfaces) this machine's first non-loopback IPv4 address.</summary>
+    public string AdvertisedHost => PublicHost ?? (Host == "0.0.0.0" ? FirstIPv4() ?? Host : Host);
 
     private static string? FirstIPv4() =>
         System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()

@@ -26,7 +26,9 @@ public sealed class ResumeTests
         }
         """);
 
-    private static ActorSystem System(Database db) => Logging.LocalSystem("resume-" + Guid.NewGuid().ToString("N")[..8], new LogSettings(), db);
+    /// <summary>A process as <c>actornet local</c> runs it, journaling to <paramref name="db"/>.</summary>
+    private static Task<NodeHost> Node(Database db) => NodeHost.StartAsync(NodeRole.InProcess("test", journals: true),
+        new Dictionary<string, string?> { ["ActorNet:Db"] = db.ConnectionString, ["ActorNet:LogFile"] = "", ["ActorNet:LogLevel"] = "Warning" });
 
     [SkippableTheory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
@@ -40,9 +42,9 @@ public sealed class ResumeTests
         // Stopped (as by Ctrl+C) some 30 steps into 3,752: it ends cancelled, with a checkpoint of that state.
         var id = Guid.NewGuid();
         RunCompleted stopped;
-        using (var first = System(db.Database))
+        await using (var first = await Node(db.Database))
         {
-            var run = LocalTraining.Start(first, spec, workers: 2, storage: RunStorage.Sql, runId: id);
+            var run = LocalTraining.Start(first.System, spec, workers: 2, storage: RunStorage.Sql, runId: id);
             stopped = await run.WaitAsync(e => { if (e is StepCompleted { Step: 29 }) run.Stop(); });
         }
         Assert.Equal(RunOutcome.Cancelled, stopped.Outcome);
@@ -70,12 +72,12 @@ public sealed class ResumeTests
         // The actor system shut down under the run after step 30: no end is journaled, and the
         // last checkpoints may or may not have been stored by then.
         var id = Guid.NewGuid();
-        using (var first = System(db.Database))
+        await using (var first = await Node(db.Database))
         {
-            var run = LocalTraining.Start(first, spec, workers: 2, storage: RunStorage.Sql, runId: id);
+            var run = LocalTraining.Start(first.System, spec, workers: 2, storage: RunStorage.Sql, runId: id);
             await foreach (var e in run.Events.ReadAllAsync())
                 if (e is StepCompleted { Step: 29 }) break;
-            await first.Terminate();
+            await first.StopAsync();
         }
         var stored = new CheckpointStore(db.Database).Run(id.ToString());
         Assert.Equal("running", stored.State);
@@ -88,15 +90,15 @@ public sealed class ResumeTests
 
     private static async Task<RunCompleted> Uninterrupted(Database db, RunSpec spec)
     {
-        using var system = System(db);
-        return await LocalTraining.Start(system, spec, workers: 2).WaitAsync();
+        await using var node = await Node(db);
+        return await LocalTraining.Start(node.System, spec, workers: 2).WaitAsync();
     }
 
     private static async Task<(RunCompleted Done, List<StepCompleted> Steps)> Resume(Database db, RunSpec spec, Guid id)
     {
-        using var system = System(db);
+        await using var node = await Node(db);
         var steps = new List<StepCompleted>();
-        var done = await LocalTraining.Start(system, spec, workers: 2, storage: RunStorage.Sql, runId: id)
+        var done = await LocalTraining.Start(node.System, spec, workers: 2, storage: RunStorage.Sql, runId: id)
             .WaitAsync(e => { if (e is StepCompleted s) steps.Add(s); });
         return (done, steps);
     }
@@ -119,8 +121,8 @@ public sealed class ResumeTests
         var spec = Spec(everySteps: 5, keep: 2);
         var id = Guid.NewGuid();
         RunCompleted done;
-        using (var system = System(db.Database))
-            done = await LocalTraining.Start(system, spec, storage: RunStorage.Sql, runId: id).WaitAsync();
+        await using (var node = await Node(db.Database))
+            done = await LocalTraining.Start(node.System, spec, storage: RunStorage.Sql, runId: id).WaitAsync();
 
         var store = new CheckpointStore(db.Database);
         var run = store.Run(id.ToString("N")[..8]);
@@ -149,8 +151,8 @@ public sealed class ResumeTests
             Layers = [new LayerSpec { Size = 12, Activation = Activation.Relu }, new LayerSpec { Size = 2, Activation = Activation.Softmax }],
         };
         var id = Guid.NewGuid();
-        using var system = System(db.Database);
-        var failure = await Assert.ThrowsAsync<RunFailedException>(() => LocalTraining.Start(system, spec, storage: RunStorage.Sql, runId: id).WaitAsync());
+        await using var node = await Node(db.Database);
+        var failure = await Assert.ThrowsAsync<RunFailedException>(() => LocalTraining.Start(node.System, spec, storage: RunStorage.Sql, runId: id).WaitAsync());
 
         Assert.True(failure.Failure.Step >= 1, $"failed at step {failure.Failure.Step}: {failure.Failure.Reason}");
         // Either the weights overflowed ("layer 1: weight [0, 3] is NaN after step 2") or the loss did
@@ -172,19 +174,19 @@ public sealed class ResumeTests
         using var db = TestDatabase.Create(provider);
         db.Database.PrepareForWriting();
         var id = Guid.NewGuid();
-        using (var system = System(db.Database))
+        await using (var node = await Node(db.Database))
         {
             // 2,814 steps: the test reads the run's events later than they happen (hundreds of steps, on a fast machine), but never that late.
-            var run = LocalTraining.Start(system, Spec(samples: 20_000), storage: RunStorage.Sql, runId: id);
+            var run = LocalTraining.Start(node.System, Spec(samples: 20_000), storage: RunStorage.Sql, runId: id);
             var stopped = await run.WaitAsync(e => { if (e is StepCompleted { Step: 9 }) run.Stop(); });
             Assert.Equal(RunOutcome.Cancelled, stopped.Outcome);
         }
         var before = new CheckpointStore(db.Database).Run(id.ToString());
 
         var wider = Spec(samples: 20_000) with { Layers = [new LayerSpec { Size = 20, Activation = Activation.Tanh }, new LayerSpec { Size = 2, Activation = Activation.Softmax }] };
-        using (var system = System(db.Database))
+        await using (var node = await Node(db.Database))
         {
-            var failure = await Assert.ThrowsAsync<RunFailedException>(() => LocalTraining.Start(system, wider, storage: RunStorage.Sql, runId: id).WaitAsync());
+            var failure = await Assert.ThrowsAsync<RunFailedException>(() => LocalTraining.Start(node.System, wider, storage: RunStorage.Sql, runId: id).WaitAsync());
             Assert.Equal($"cannot resume: layer 0 of the checkpoint after step {before.Checkpoints[^1].Step} has 36 parameters, the spec's layer 0 (2→20) has 60",
                 failure.Failure.Reason);
         }
@@ -204,18 +206,18 @@ public sealed class ResumeTests
         // step 3 even in one process (with 188 steps per epoch, a fast machine got there before
         // the actor system had stopped).
         var spec = Spec(everySteps: 0, samples: 400_000);
-        using (var system = System(db.Database))
+        await using (var node = await Node(db.Database))
         {
-            var run = LocalTraining.Start(system, spec, storage: RunStorage.Sql, runId: id);
+            var run = LocalTraining.Start(node.System, spec, storage: RunStorage.Sql, runId: id);
             await foreach (var e in run.Events.ReadAllAsync())
                 if (e is StepCompleted { Step: 3 }) break;
-            await system.Terminate();
+            await node.StopAsync();
         }
         Assert.Empty(new CheckpointStore(db.Database).Run(id.ToString()).Checkpoints);
 
-        using var again = System(db.Database);
+        await using var again = await Node(db.Database);
         var failure = await Assert.ThrowsAsync<RunFailedException>(() =>
-            LocalTraining.Start(again, spec with { Seed = 12 }, storage: RunStorage.Sql, runId: id).WaitAsync());
+            LocalTraining.Start(again.System, spec with { Seed = 12 }, storage: RunStorage.Sql, runId: id).WaitAsync());
         Assert.Equal("cannot resume: the run's journal has seed 11, the spec 12", failure.Failure.Reason);
     }
 
@@ -227,8 +229,8 @@ public sealed class ResumeTests
         // Batches of one sample: 300,000 steps per epoch, which take several seconds (a run of this
         // tiny network does 300,000 to 500,000 samples/s in batches of 16, an epoch in under a second).
         var spec = Spec(everySteps: 0, samples: 400_000, epochs: 5) with { BatchSize = 1, Checkpoint = new CheckpointSpec { EverySeconds = 1, Keep = 2 } };
-        using var system = System(db.Database);
-        var run = LocalTraining.Start(system, spec, storage: RunStorage.Sql);
+        await using var node = await Node(db.Database);
+        var run = LocalTraining.Start(node.System, spec, storage: RunStorage.Sql);
         var stepsPerEpoch = 0;
         CheckpointSaved? within = null;
         var seen = new List<string>();

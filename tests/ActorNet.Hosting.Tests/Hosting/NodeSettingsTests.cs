@@ -8,8 +8,10 @@ namespace ActorNet.Tests.Hosting;
 /// not (the processes' own output is in the integration tests' NodeStartupTests).</summary>
 public sealed class NodeSettingsTests
 {
-    private static NodeSettings Read(params (string Key, string Value)[] values) =>
-        NodeSettings.From(new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build(), defaultPort: 4053);
+    private static NodeSettings Read(params (string Key, string Value)[] values) => Read(NodeRole.Coordinator, values);
+
+    private static NodeSettings Read(NodeRole role, params (string Key, string Value)[] values) =>
+        NodeSettings.From(new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build(), role);
 
     [Fact]
     public void Without_settings_a_node_takes_the_documented_defaults()
@@ -17,6 +19,31 @@ public sealed class NodeSettingsTests
         var s = Read();
         Assert.Equal(("127.0.0.1", 4053, null, 0, "Information", 64L * 1024 * 1024, false),
             (s.Host, s.Port, s.PublicHost, s.SeedNodes.Length, s.LogLevel, s.MaximumFrameSize, s.ExitOnStdinClose));
+    }
+
+    [Fact]
+    public void Each_role_has_its_own_defaults_in_code()
+    {
+        var worker = Read(NodeRole.Worker, ("ActorNet:SeedNodes:0", "akka.tcp://actornet@coordinator:4053"));
+        Assert.Equal((0, "Information"), (worker.Port, worker.LogLevel));
+        var example = Read(NodeRole.InProcess("example", journals: false, Serilog.Events.LogEventLevel.Warning));
+        Assert.Equal("Warning", example.LogLevel);
+        Assert.Equal("Debug", Read(NodeRole.InProcess("example", journals: false, Serilog.Events.LogEventLevel.Warning), ("ActorNet:LogLevel", "debug")).LogLevel);
+    }
+
+    [Fact]
+    public void A_worker_without_seed_nodes_is_told_how_to_give_them_and_an_in_process_node_needs_none()
+    {
+        var e = Assert.Throws<NodeSettingsException>(() => Read(NodeRole.Worker));
+        Assert.Equal("no seed node given (ActorNet:SeedNodes, ACTORNET__SEEDNODES__0 or --seed akka.tcp://actornet@HOST:PORT)", e.Message);
+        Assert.Empty(Read(NodeRole.InProcess("local", journals: true)).SeedNodes);
+    }
+
+    [Fact]
+    public void A_worker_given_a_bad_seed_hears_about_that_seed_only()
+    {
+        var e = Assert.Throws<NodeSettingsException>(() => Read(NodeRole.Worker, ("ActorNet:SeedNodes:0", "coordinator:4053")));
+        Assert.Equal("ActorNet:SeedNodes:0 = \"coordinator:4053\", from MemoryConfigurationProvider: expected a seed node address akka.tcp://actornet@HOST:PORT", e.Message);
     }
 
     [Fact]

@@ -32,8 +32,10 @@ public sealed class ActorNetSerializer : SerializerWithStringManifest
     public const byte FormatVersion = 1;
 
     /// <summary>
-    /// The HOCON that registers this serializer and binds it to <see cref="IActorNetMessage"/>;
-    /// every node (and test) puts it in its config with <c>.WithFallback(ActorNetSerializer.Configuration)</c>.
+    /// The HOCON that registers this serializer and binds it to <see cref="IActorNetMessage"/>, for
+    /// an actor system created without the generic host (tests, benchmarks) with
+    /// <c>.WithFallback(ActorNetSerializer.Configuration)</c>; the nodes bind it through Akka.Hosting's
+    /// serializer builder instead (ActorNet.Hosting's AddActorNet), with the same id and binding.
     /// The binding is by the marker interface, so a new message needs only its registry row.
     /// </summary>
     public static Config Configuration { get; } = ConfigurationFactory.ParseString($$"""

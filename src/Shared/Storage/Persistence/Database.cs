@@ -51,6 +51,9 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
         throw new DatabaseException($"--db: cannot tell the database from '{Redacted(value)}': give a SQLite file, \"Data Source=FILE\" or \"Host=…;Database=…;Username=…\"");
     }
 
+    /// <summary>LinqToDB's name of the provider, as Akka.Persistence.Sql takes it.</summary>
+    public string ProviderName => ProviderNameOf(Provider);
+
     /// <summary>The SQLite file, or null for PostgreSQL.</summary>
     public string? File => Provider == DatabaseProvider.Sqlite ? new SqliteConnectionStringBuilder(ConnectionString).DataSource : null;
 
@@ -118,7 +121,7 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
     private const string SqliteConnectionPragmas = "PRAGMA wal_autocheckpoint=0; PRAGMA busy_timeout=30000";
 
     private static string ProviderNameOf(DatabaseProvider provider) =>
-        provider == DatabaseProvider.Sqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15;
+        provider == DatabaseProvider.Sqlite ? LinqToDB.ProviderName.SQLiteMS : LinqToDB.ProviderName.PostgreSQL15;
 
     /// <summary>Makes sure the database can be written: creates the SQLite file's folder (and
     /// the file), turns on write-ahead logging (so the console can read checkpoints while the
