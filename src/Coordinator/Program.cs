@@ -14,8 +14,9 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 NodeSettings settings;
 try
 {
-    settings = builder.AddActorNet(NodeRole.Coordinator, args, (akka, _) => akka.WithActors((system, registry) =>
-        registry.Register<RunManagerActor>(system.ActorOf(RunManagerActor.Props(RunStorage.Sql), "runs"))));
+    settings = builder.AddActorNet(NodeRole.Coordinator, args, (akka, services) => akka.WithActors((system, registry) =>
+        registry.Register<RunManagerActor>(system.ActorOf(RunManagerActor.Props(RunStorage.Sql,
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeSettings>>().Value.MaxRunBytes), "runs"))));
     CheckUrls(builder.Configuration);
 }
 catch (NodeSettingsException e)

@@ -47,18 +47,26 @@ public sealed record CancelRun(Guid RunId);
 public sealed class RunManagerActor : ReceivePersistentActor
 {
     /// <param name="storage">journal and snapshot plugins for this actor and the runs</param>
-    public static Props Props(RunStorage storage) => Akka.Actor.Props.Create(() => new RunManagerActor(storage));
+    /// <param name="maxRunBytes">most memory one run may need (<see cref="RunFootprint"/>); default four fifths of what the process may use</param>
+    public static Props Props(RunStorage storage, long? maxRunBytes = null) =>
+        Akka.Actor.Props.Create(() => new RunManagerActor(storage, maxRunBytes ?? RunFootprint.DefaultLimitBytes));
+
+    /// <summary>The setting that holds the limit, as a refusal names it.</summary>
+    public const string MaxRunBytesSetting = "ActorNet:MaxRunBytes (--max-run-bytes, ACTORNET__MAXRUNBYTES)";
 
     private readonly RunBook _book = new();
     private readonly Dictionary<Guid, IActorRef> _runs = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RunStorage _storage;
+    private readonly long _maxRunBytes;
+    private string? _lastCrash; // the exception a run actor was stopped for, until its Terminated comes
     private readonly Dictionary<Guid, RunAdmitted> _unfinished = [];
     private IReadOnlyList<IActorRef> _workers = [];
 
-    public RunManagerActor(RunStorage storage)
+    public RunManagerActor(RunStorage storage, long maxRunBytes)
     {
         _storage = storage;
+        _maxRunBytes = maxRunBytes;
         JournalPluginId = storage.JournalPluginId;
         SnapshotPluginId = storage.SnapshotPluginId;
 
@@ -81,11 +89,7 @@ public sealed class RunManagerActor : ReceivePersistentActor
         Command<GetRuns>(_ => Sender.Tell(new CurrentRuns(_book.All())));
         Command<GetRun>(m => Sender.Tell(new CurrentRun(_book.Get(m.RunId))));
         Command<CancelRun>(HandleCancel);
-        Command<Terminated>(t =>
-        {
-            _workers = _workers.Where(w => !w.Equals(t.ActorRef)).ToArray();
-            foreach (var id in _runs.Where(r => r.Value.Equals(t.ActorRef)).Select(r => r.Key).ToArray()) _runs.Remove(id);
-        });
+        Command<Terminated>(HandleTerminated);
         Command<RunCompleted>(e => Close(e, e.RunId, e.Outcome == RunOutcome.Completed ? RunEnd.Completed : RunEnd.Cancelled, ""));
         Command<RunFailed>(e => Close(e, e.RunId, RunEnd.Failed, e.Reason));
         Command<IActorNetMessage>(e => _book.Apply(e)); // the runs' other events
@@ -94,6 +98,40 @@ public sealed class RunManagerActor : ReceivePersistentActor
     public override string PersistenceId => ActorNet.Persistence.CheckpointStore.CoordinatorRunsId;
 
     protected override void PreStart() => Context.ActorOf(WorkerDirectoryActor.Props(Self), "workers");
+
+    /// <summary>A run actor that throws fails alone: it is stopped, never restarted (a restart
+    /// would replay it into the same fault), and its end is journaled when it terminates (see
+    /// HandleTerminated), so that a coordinator started again does not start it either. Other
+    /// runs go on.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
+    {
+        var cause = e.GetBaseException();
+        _lastCrash = $"{cause.GetType().Name}: {cause.Message}";
+        _log.Error(e, "A run actor failed");
+        return Directive.Stop;
+    });
+
+    /// <summary>A worker left, or a run actor stopped: after its end (its RunCompleted or RunFailed
+    /// came first and closed it), or because it threw.</summary>
+    private void HandleTerminated(Terminated t)
+    {
+        _workers = _workers.Where(w => !w.Equals(t.ActorRef)).ToArray();
+        foreach (var id in _runs.Where(r => r.Value.Equals(t.ActorRef)).Select(r => r.Key).ToArray())
+        {
+            _runs.Remove(id);
+            if (_unfinished.ContainsKey(id) && _book.IsActive(id))
+                FailAlone(id, $"the run stopped unexpectedly: {_lastCrash ?? "no reason given"}");
+        }
+        _lastCrash = null;
+    }
+
+    /// <summary>Ends a run that cannot start or go on as failed, journaled, touching no other run.</summary>
+    private void FailAlone(Guid runId, string reason)
+    {
+        _log.Error("Run {RunId} failed: {Reason}", runId, reason);
+        _runs.Remove(runId);
+        Close(new RunFailed(runId, _book.Get(runId)?.Step ?? 0, reason), runId, RunEnd.Failed, reason);
+    }
 
     private void Close(IActorNetMessage e, Guid runId, RunEnd outcome, string reason)
     {
@@ -109,10 +147,19 @@ public sealed class RunManagerActor : ReceivePersistentActor
     /// <summary>Starts again, under their ids, the runs this coordinator had accepted and that had not ended.</summary>
     private void ResumeUnfinished()
     {
-        foreach (var admitted in _unfinished.Values)
+        foreach (var admitted in _unfinished.Values.ToArray())
         {
             _log.Info("Run {RunId} had not ended: resuming it from its last checkpoint", admitted.RunId);
-            var spec = RunSpecReader.Parse(admitted.SpecJson, $"run {admitted.RunId}", "run");
+            RunSpec spec;
+            try
+            {
+                spec = RunSpecReader.Parse(admitted.SpecJson, $"run {admitted.RunId}", "run");
+            }
+            catch (RunSpecException e)
+            {
+                FailAlone(admitted.RunId, $"cannot resume: its journaled spec is not valid: {string.Join("; ", e.Errors)}");
+                continue;
+            }
             LoadData(spec, admitted.MinWorkers, Self, admitted.RunId);
         }
     }
@@ -172,9 +219,16 @@ public sealed class RunManagerActor : ReceivePersistentActor
             m.ReplyTo.Tell(new RunRejected([m.Problem ?? "data: could not be loaded"]));
             return;
         }
+        var tooBig = RunFootprint.Problems(m.Spec, m.Data.Train.FeatureCount, _maxRunBytes, MaxRunBytesSetting);
         if (m.ResumeId is { } id)
         {
-            StartRun(id, m);
+            if (tooBig.Count > 0) FailAlone(id, "cannot resume: " + string.Join("; ", tooBig));
+            else StartRun(id, m);
+            return;
+        }
+        if (tooBig.Count > 0)
+        {
+            m.ReplyTo.Tell(new RunRejected(tooBig));
             return;
         }
         var runId = Guid.NewGuid();
@@ -191,7 +245,17 @@ public sealed class RunManagerActor : ReceivePersistentActor
     private void StartRun(Guid runId, DataReady m)
     {
         var layout = ModelLayout.From(m.Spec, m.Data!.Train.FeatureCount);
-        var run = m.Spec.Precision == Precision.Float64 ? Start<double>() : Start<float>();
+        IActorRef run;
+        try
+        {
+            run = m.Spec.Precision == Precision.Float64 ? Start<double>() : Start<float>();
+        }
+        catch (Exception e) when (e is OverflowException or OutOfMemoryException or InvalidOperationException or ArgumentException)
+        {
+            // Its initial parameters could not be made: this run fails, the manager goes on.
+            FailAlone(runId, $"cannot start: {e.Message}");
+            return;
+        }
         Context.Watch(run);
         _runs[runId] = run;
         _book.Epochs(runId, m.Spec.Epochs);

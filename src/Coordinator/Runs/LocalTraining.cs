@@ -55,6 +55,9 @@ public static class LocalTraining
         var data = DataCache.Get(spec, baseDirectory);
         if (Batches.CheckOutputs(data.Train, spec.Layers[^1].Size) is { } problem)
             throw new RunSpecException(spec.Name, [$"layers[{spec.Layers.Count - 1}].size: {problem}"]);
+        // A spec too big for this machine is refused before any array is allocated.
+        if (RunFootprint.Problems(spec, data.Train.FeatureCount, RunFootprint.DefaultLimitBytes, "four fifths of the memory this process may use") is { Count: > 0 } tooBig)
+            throw new RunSpecException(spec.Name, tooBig);
         var id = runId ?? Guid.NewGuid();
         var workerRefs = Enumerable.Range(0, workers)
             .Select(k => system.ActorOf(WorkerActor.Props(), $"worker-{id:N}-{k:D3}")).ToArray();

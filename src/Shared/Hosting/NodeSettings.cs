@@ -33,6 +33,10 @@ public sealed record NodeSettings
     /// <summary>Largest message in bytes. Every node must agree. Default 64 MiB: a layer of 10
     /// million float32 weights is a 40 MB message.</summary>
     public long MaximumFrameSize { get; init; } = 64L * 1024 * 1024;
+    /// <summary>Most memory one run may need, in bytes (<see cref="Model.RunFootprint"/>): a spec
+    /// over it is refused when submitted, with the figure. Default: four fifths of the memory
+    /// this process may use.</summary>
+    public long MaxRunBytes { get; init; } = Model.RunFootprint.DefaultLimitBytes;
     /// <summary>Where the log file goes; empty: no log file, only stderr (warnings and up). Default logs/actornet-ROLE.log.</summary>
     public string? LogFile { get; init; }
     /// <summary>The database for run journals and checkpoints of a role that keeps them (the
@@ -57,6 +61,7 @@ public sealed record NodeSettings
         ["--seed"] = "ActorNet:SeedNodes:0",
         ["--log-level"] = "ActorNet:LogLevel",
         ["--log-file"] = "ActorNet:LogFile",
+        ["--max-run-bytes"] = "ActorNet:MaxRunBytes",
         ["--db"] = "ActorNet:Db",
         ["--urls"] = "Urls",
     };
@@ -113,6 +118,8 @@ public sealed record NodeSettings
             MaximumFrameSize = Read("ActorNet:MaximumFrameSize", defaults.MaximumFrameSize,
                 t => long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= MinimumFrameSize and <= MaximumFrameSizeLimit ? v : null,
                 $"a number of bytes from {MinimumFrameSize} to {MaximumFrameSizeLimit}"),
+            MaxRunBytes = Read("ActorNet:MaxRunBytes", defaults.MaxRunBytes,
+                t => long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : null, "a number of bytes above 0"),
             LogFile = section["LogFile"],
             Db = section["Db"],
             ExitOnStdinClose = Read("ActorNet:ExitOnStdinClose", false, t => bool.TryParse(t, out var v) ? v : null, "true or false"),

@@ -10,8 +10,10 @@ namespace ActorNet.Model;
 /// </summary>
 public sealed record LayerShape(int Inputs, int Outputs, Activation Activation, int Groups)
 {
-    public int WeightCount => Inputs * Outputs;
-    public int ParameterCount => Inputs * Outputs + Outputs;
+    // Checked: a shape too big for one array throws here instead of wrapping around
+    // (RunFootprint refuses such a spec before any run is admitted).
+    public int WeightCount => checked(Inputs * Outputs);
+    public int ParameterCount => checked(Inputs * Outputs + Outputs);
 
     public Span<T> Weights<T>(T[] parameters) => parameters.AsSpan(0, WeightCount);
     public Span<T> Biases<T>(T[] parameters) => parameters.AsSpan(WeightCount, Outputs);
