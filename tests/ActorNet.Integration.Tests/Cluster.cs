@@ -146,10 +146,10 @@ internal sealed class Cluster : IAsyncDisposable
         RequestAsync(HttpMethod.Post, $"/api/runs?minWorkers={minWorkers}", specJson);
 
     /// <summary>Any request to the API; the status code and the body (JSON, or the text as a JSON string).</summary>
-    public async Task<(HttpStatusCode Status, JsonNode? Body)> RequestAsync(HttpMethod method, string path, string? json = null)
+    public async Task<(HttpStatusCode Status, JsonNode? Body)> RequestAsync(HttpMethod method, string path, string? json = null, string contentType = "application/json")
     {
         using var request = new HttpRequestMessage(method, path);
-        if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, contentType);
         using var response = await _http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         JsonNode? body;

@@ -113,6 +113,15 @@ public sealed class DistributedTrainingTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.BadRequest, notANumber);
         Assert.Equal(["minWorkers: expected a whole number, found \"two\""], notANumberBody?["errors"]?.AsArray().Select(e => e!.GetValue<string>()) ?? []);
 
+        var (form, formBody) = await cluster.RequestAsync(HttpMethod.Post, "/api/runs", Cluster.Spec("circles.json"), "application/x-www-form-urlencoded");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, form);
+        Assert.Equal(["Content-Type: a run spec is JSON (application/json), not application/x-www-form-urlencoded; charset=utf-8"],
+            formBody?["errors"]?.AsArray().Select(e => e!.GetValue<string>()) ?? []);
+
+        var (tooBig, tooBigBody) = await cluster.RequestAsync(HttpMethod.Post, "/api/runs", new string(' ', 31_000_000));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig);
+        Assert.Equal(["the request body is over the 30,000,000 bytes a request may have"], tooBigBody?["errors"]?.AsArray().Select(e => e!.GetValue<string>()) ?? []);
+
         foreach (var (method, path) in new[] { (HttpMethod.Get, "/api/runs/run-1"), (HttpMethod.Post, "/api/runs/run-1/stop") })
         {
             var (noRun, noRunBody) = await cluster.RequestAsync(method, path);
