@@ -68,6 +68,7 @@ public static class Logging
     {
         var config = ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off")
             .WithFallback(Serialization.ActorNetSerializer.Configuration)
+            .WithFallback(Formats.StoredSerializer.Configuration)
             .WithFallback(AkkaConfig(settings.Level));
         if (database is null) return ActorSystem.Create(name, config);
         var setup = BootstrapSetup.Create().WithConfig(database.ToAkkaConfig().WithFallback(config)).And(database.ToAkkaSetup());

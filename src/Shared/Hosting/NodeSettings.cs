@@ -182,6 +182,7 @@ public sealed record NodeSettings
             }
             """)
             .WithFallback(Serialization.ActorNetSerializer.Configuration)
+            .WithFallback(Formats.StoredSerializer.Configuration)
             .WithFallback(Logging.AkkaConfig(ParseLevel(LogLevel)));
     }
 

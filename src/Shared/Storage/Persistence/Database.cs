@@ -60,7 +60,8 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
         : new NpgsqlConnectionStringBuilder(ConnectionString) is var b ? $"postgresql://{b.Host}:{b.Port}/{b.Database}" : "";
 
     /// <summary>HOCON that makes Akka.Persistence.Sql (journal and snapshot store) the default
-    /// persistence of the actor system, on this database. Tables are created on first start.
+    /// persistence of the actor system, on this database, with the serializer of the records it
+    /// stores (<see cref="Formats.StoredSerializer"/>). Tables are created on first start.
     /// Give <see cref="ToAkkaSetup"/> to the actor system with it. On SQLite it also loads
     /// <see cref="WalCheckpoints"/>, which copies the write-ahead log into the file in the background.</summary>
     public Config ToAkkaConfig()
@@ -85,7 +86,9 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
               }
             }
             {{checkpoints}}
-            """).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration); // the plugins' own defaults (classes, table layout)
+            """)
+            .WithFallback(Formats.StoredSerializer.Configuration) // what is journaled is written in the stored formats
+            .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration); // the plugins' own defaults (classes, table layout)
     }
 
     /// <summary>How Akka.Persistence.Sql opens its connections (an actor-system setup, given with
