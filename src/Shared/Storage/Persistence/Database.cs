@@ -62,6 +62,8 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
     /// <summary>HOCON that makes Akka.Persistence.Sql (journal and snapshot store) the default
     /// persistence of the actor system, on this database, with the serializer of the records it
     /// stores (<see cref="Formats.StoredSerializer"/>). Tables are created on first start.
+    /// The plugins are Akka.Persistence.Sql's, as <see cref="StoredJournal"/> and <see cref="StoredSnapshotStore"/>,
+    /// which say where a record they cannot read lies.
     /// Give <see cref="ToAkkaSetup"/> to the actor system with it. On SQLite it also loads
     /// <see cref="WalCheckpoints"/>, which copies the write-ahead log into the file in the background.</summary>
     public Config ToAkkaConfig()
@@ -78,11 +80,11 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
             akka.persistence {
               journal {
                 plugin = "{{JournalPluginId}}"
-                sql { connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = on }
+                sql { class = "{{TypeName(typeof(StoredJournal))}}", connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = on }
               }
               snapshot-store {
                 plugin = "{{SnapshotPluginId}}"
-                sql { connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = on }
+                sql { class = "{{TypeName(typeof(StoredSnapshotStore))}}", connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = on }
               }
             }
             {{checkpoints}}
@@ -186,6 +188,8 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
     }
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+
+    private static string TypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
