@@ -1,3 +1,4 @@
+using ActorNet.Formats;
 using ActorNet.Persistence;
 using ActorNet.Protocol;
 using ActorNet.Serialization;
@@ -73,7 +74,8 @@ public static class ActorNetHosting
     /// Choices, on purpose:
     /// <list type="bullet">
     /// <item>Every <see cref="IActorNetMessage"/> goes through <see cref="ActorNetSerializer"/>
-    /// (id <see cref="ActorNetSerializer.Id"/>), on the wire and in the database.</item>
+    /// (id <see cref="ActorNetSerializer.Id"/>) on the wire; journal events and checkpoints
+    /// through <see cref="StoredSerializer"/> (id <see cref="StoredSerializer.Id"/>), versioned.</item>
     /// <item>Akka logs through Serilog, at the node's level, without dead-letter chatter.</item>
     /// <item>Frames of <see cref="NodeSettings.MaximumFrameSize"/> with socket buffers to match, so a
     /// 40 MB parameter message travels whole (the default, 128 kB, drops it).</item>
@@ -92,6 +94,9 @@ public static class ActorNetHosting
     private static AkkaConfigurationBuilder ConfigureActorNet(this AkkaConfigurationBuilder akka, NodeRole role, NodeSettings settings, Database? database)
     {
         akka.WithCustomSerializer("actornet", [typeof(IActorNetMessage)], system => new ActorNetSerializer(system));
+        // Journal events and checkpoints, by their exact types (which win over the marker
+        // interface above): versioned stored formats, docs/stored-formats.md.
+        akka.WithCustomSerializer("actornet-stored", [.. StoredSerializer.BoundTypes], system => new StoredSerializer(system));
         akka.ConfigureLoggers(loggers =>
         {
             loggers.LogLevel = Logging.AkkaLevel(NodeSettings.ParseLevel(settings.LogLevel));
@@ -149,12 +154,20 @@ public static class ActorNetHosting
         akka.WithSqlPersistence(
             new SqlJournalOptions(isDefaultPlugin: true) { ConnectionString = database.ConnectionString, ProviderName = database.ProviderName, AutoInitialize = true },
             new SqlSnapshotOptions(isDefaultPlugin: true) { ConnectionString = database.ConnectionString, ProviderName = database.ProviderName, AutoInitialize = true });
+        // Our subclasses of the plugins, which name the record they cannot read (persistence id,
+        // sequence number): the options have no field for a plugin's class.
+        akka.AddHocon(ConfigurationFactory.ParseString($"""
+            {Database.JournalPluginId}.class = {Quote(TypeName(typeof(StoredJournal)))}
+            {Database.SnapshotPluginId}.class = {Quote(TypeName(typeof(StoredSnapshotStore)))}
+            """), HoconAddMode.Prepend);
         akka.AddSetup(database.ToAkkaSetup());
         if (database.Provider != DatabaseProvider.Sqlite) return;
         akka.WithExtension<WalCheckpointsProvider>();
         // ActorNet's own extension, so no typed option: the file whose log it copies.
         akka.AddHocon(ConfigurationFactory.ParseString($"{WalCheckpoints.ConnectionStringPath} = {Quote(database.ConnectionString)}"), HoconAddMode.Prepend);
     }
+
+    private static string TypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

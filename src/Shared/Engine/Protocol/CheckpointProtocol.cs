@@ -2,7 +2,9 @@ namespace ActorNet.Protocol;
 
 // What a run keeps in its journal (Akka.Persistence, persistence id "run-{RunId}") and in its
 // checkpoints (snapshots), and how the run collects a checkpoint from its parameter shards.
-// These are stored data: their manifests and layouts never change (see MessageRegistry).
+// These are stored data, written with versioned schemas by ActorNet.Storage's StoredSerializer
+// (docs/stored-formats.md), which is bound to each of these types; a change to a record needs a
+// change to its schema there.
 // Times are Unix milliseconds, UTC. A missing metric is NaN.
 
 /// <summary>The first event of a run's journal: everything needed to rebuild the run, and to

@@ -7,8 +7,11 @@ using Akka.Serialization;
 namespace ActorNet.Serialization;
 
 /// <summary>
-/// The binary wire serializer of every <see cref="IActorNetMessage"/>, between nodes and (later)
-/// in persisted data. A <see cref="SerializerWithStringManifest"/>, as the Akka.NET docs advise
+/// The binary wire serializer of every <see cref="IActorNetMessage"/> between nodes. Records that
+/// are stored (journal events, checkpoints) are bound to a serializer of their own, with versioned
+/// schemas (ActorNet.Formats.StoredSerializer, in ActorNet.Storage); databases written before it
+/// hold them in this format, which it reads as their version 1 (through <see cref="Decode"/>).
+/// A <see cref="SerializerWithStringManifest"/>, as the Akka.NET docs advise
 /// for anything that must survive version changes
 /// (https://getakka.net/articles/networking/serialization.html, "Serializer with String
 /// Manifest"): the manifest names the message in <see cref="MessageRegistry"/>'s closed table,
@@ -96,8 +99,8 @@ public sealed class ActorNetSerializer : SerializerWithStringManifest
 
     public override object FromBinary(byte[] bytes, string manifest) => Read(bytes, manifest, _system);
 
-    /// <summary>Reads a stored payload without an actor system (the console reading a run's
-    /// journal and checkpoints from the database). A message that holds actor references cannot be read this way.</summary>
+    /// <summary>Reads a payload without an actor system: a record stored in this format (version 1
+    /// of the stored formats, which reads it through here). A message that holds actor references cannot be read this way.</summary>
     public static object Decode(byte[] bytes, string manifest) => Read(bytes, manifest, system: null);
 
     private static object Read(byte[] bytes, string? manifest, ExtendedActorSystem? system)

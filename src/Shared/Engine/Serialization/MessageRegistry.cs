@@ -14,7 +14,7 @@ namespace ActorNet.Serialization;
 /// refused with a message that names it, and a test fails until it has one.
 /// <para>
 /// Manifests are part of the wire format, shared with nodes running other versions and with
-/// persisted data: never rename or reuse one. A changed body layout needs a new manifest (or a
+/// data persisted before the stored formats: never rename or reuse one. A changed body layout needs a new manifest (or a
 /// new format version, see <see cref="ActorNetSerializer.FormatVersion"/>). Reading looks the
 /// manifest up in this closed table only: nothing on the wire ever names a .NET type.
 /// </para>
@@ -92,7 +92,9 @@ internal static class MessageRegistry
             (ref w, m) => { w.Guid(m.RunId); w.String(m.Worker); w.String(m.Reason); },
             (ref r) => new(r.Guid(), r.String(), r.String())),
 
-        // CheckpointProtocol (stored in journals: never change a row, add one)
+        // CheckpointProtocol. Stored records (and EpochCompleted) are written by the stored formats'
+        // serializer now, but databases written before it hold them in these layouts, which it reads
+        // as their version 1: these rows (and WriteEpoch, WriteRecord) are frozen, never change them.
         MessageCodec.Of<RunStarted>("run.started",
             (ref w, m) =>
             {
@@ -192,6 +194,7 @@ internal static class MessageRegistry
         MessageCodec.Of<ShardCaptured<T>>($"shard.captured.{element}",
             (ref w, m) => { w.Guid(m.RunId); w.Int32(m.Layer); w.Int64(m.Version); w.Array(m.Parameters); w.Array(m.FirstMoment); w.Array(m.SecondMoment); },
             (ref r) => new(r.Guid(), r.Int32(), r.Int64(), r.Array<T>(), r.Array<T>(), r.Array<T>())),
+        // Stored format version 1 of a checkpoint (see CheckpointProtocol above): frozen.
         MessageCodec.Of<Checkpoint<T>>($"checkpoint.{element}",
             (ref w, m) =>
             {

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using ActorNet.Model;
 using ActorNet.Protocol;
-using ActorNet.Serialization;
+using ActorNet.Formats;
 
 namespace ActorNet.Persistence;
 
@@ -37,7 +37,8 @@ public sealed class CheckpointNotFoundException(string message) : Exception(mess
 /// <summary>
 /// Reads runs and checkpoints straight from the database that Akka.Persistence.Sql writes (its
 /// default table layout: <c>journal</c> and <c>snapshot</c>), with no actor system and no cluster;
-/// never writes. Payloads are decoded with <see cref="ActorNetSerializer"/>, which wrote them.
+/// never writes. Payloads are decoded as <see cref="StoredSerializer"/> reads them, in every stored
+/// format version, the wire format of older databases included.
 /// </summary>
 public sealed class CheckpointStore(Database database)
 {
@@ -86,7 +87,7 @@ public sealed class CheckpointStore(Database database)
         while (reader.Read())
         {
             var id = reader.GetString(0);
-            yield return (id, reader.GetInt64(1), Decode((byte[])reader[2], reader.GetString(3), Convert.ToInt32(reader[4]), $"{id} event {reader.GetInt64(1)}"));
+            yield return (id, reader.GetInt64(1), Decode((byte[])reader[2], reader.GetString(3), Convert.ToInt32(reader[4]), $"the journal of {id} at sequence number {reader.GetInt64(1)}"));
         }
     }
 
@@ -133,7 +134,7 @@ public sealed class CheckpointStore(Database database)
         AddParameter(command, "@seq", info.SequenceNr);
         using var reader = command.ExecuteReader();
         if (!reader.Read()) throw new CheckpointNotFoundException($"the checkpoint of run {run.RunId} at step {info.Step} was deleted meanwhile");
-        var where = $"run {run.RunId} checkpoint at step {info.Step}";
+        var where = $"run {run.RunId} checkpoint at step {info.Step} (the snapshot of {RunPersistenceId(run.RunId)} at sequence number {info.SequenceNr})";
         var parameters = Decode((byte[])reader[0], reader.GetString(1), Convert.ToInt32(reader[2]), where) switch
         {
             Checkpoint<float> c => c.Parameters.Select(p => p.Select(v => (double)v).ToArray()).ToArray(),
@@ -192,17 +193,18 @@ public sealed class CheckpointStore(Database database)
         return Convert.ToInt64(command.ExecuteScalar()) == 2;
     }
 
+    /// <summary>A stored record in any of its formats (<see cref="StoredFormats"/>: the wire format
+    /// of databases written before the stored formats, or a schema version of them); a record
+    /// that cannot be read names where it lies.</summary>
     private static object Decode(byte[] payload, string manifest, int serializerId, string where)
     {
-        if (serializerId != ActorNetSerializer.Id)
-            throw new DatabaseException($"{where}: written by serializer {serializerId}, not ActorNet's ({ActorNetSerializer.Id})");
         try
         {
-            return ActorNetSerializer.Decode(payload, manifest);
+            return StoredFormats.Decode(payload, serializerId, manifest);
         }
         catch (System.Runtime.Serialization.SerializationException e)
         {
-            throw new DatabaseException($"{where} is corrupt: {e.Message}", e);
+            throw new DatabaseException($"{where} cannot be read: {e.Message}", e);
         }
     }
 

@@ -63,7 +63,10 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
         : new NpgsqlConnectionStringBuilder(ConnectionString) is var b ? $"postgresql://{b.Host}:{b.Port}/{b.Database}" : "";
 
     /// <summary>HOCON that makes Akka.Persistence.Sql (journal and snapshot store) the default
-    /// persistence of the actor system, on this database. Tables are created on first start.
+    /// persistence of the actor system, on this database, with the serializer of the records it
+    /// stores (<see cref="Formats.StoredSerializer"/>). Tables are created on first start.
+    /// The plugins are Akka.Persistence.Sql's, as <see cref="StoredJournal"/> and <see cref="StoredSnapshotStore"/>,
+    /// which say where a record they cannot read lies.
     /// Give <see cref="ToAkkaSetup"/> to the actor system with it. On SQLite it also loads
     /// <see cref="WalCheckpoints"/>, which copies the write-ahead log into the file in the background.</summary>
     public Config ToAkkaConfig()
@@ -80,15 +83,17 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
             akka.persistence {
               journal {
                 plugin = "{{JournalPluginId}}"
-                sql { connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = on }
+                sql { class = "{{TypeName(typeof(StoredJournal))}}", connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = on }
               }
               snapshot-store {
                 plugin = "{{SnapshotPluginId}}"
-                sql { connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = on }
+                sql { class = "{{TypeName(typeof(StoredSnapshotStore))}}", connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = on }
               }
             }
             {{checkpoints}}
-            """).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration); // the plugins' own defaults (classes, table layout)
+            """)
+            .WithFallback(Formats.StoredSerializer.Configuration) // what is journaled is written in the stored formats
+            .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration); // the plugins' own defaults (classes, table layout)
     }
 
     /// <summary>How Akka.Persistence.Sql opens its connections (an actor-system setup, given with
@@ -186,6 +191,8 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
     }
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+
+    private static string TypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
