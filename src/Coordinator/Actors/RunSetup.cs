@@ -22,6 +22,6 @@ public sealed record RunStorage(string JournalPluginId, string SnapshotPluginId)
     /// <summary>Akka.Persistence's in-memory plugins: for tests and the worked example.</summary>
     public static readonly RunStorage InMemory = new("akka.persistence.journal.inmem", "akka.persistence.snapshot-store.inmem");
 
-    /// <summary>Akka.Persistence.Sql, configured by <see cref="Persistence.Database.ToAkkaConfig"/>.</summary>
+    /// <summary>Akka.Persistence.Sql on the node's database, as AddActorNet configures it.</summary>
     public static readonly RunStorage Sql = new(Persistence.Database.JournalPluginId, Persistence.Database.SnapshotPluginId);
 }
