@@ -146,9 +146,12 @@ internal sealed class Cluster : IAsyncDisposable
         RequestAsync(HttpMethod.Post, $"/api/runs?minWorkers={minWorkers}", specJson);
 
     /// <summary>Any request to the API; the status code and the body (JSON, or the text as a JSON string).</summary>
-    public async Task<(HttpStatusCode Status, JsonNode? Body)> RequestAsync(HttpMethod method, string path, string? json = null, string contentType = "application/json")
+    /// <param name="expectContinue">send the body only once the server says so (as curl does for a large one): a body the server refuses is then never sent, and its answer can be read</param>
+    public async Task<(HttpStatusCode Status, JsonNode? Body)> RequestAsync(HttpMethod method, string path, string? json = null, string contentType = "application/json",
+        bool expectContinue = false)
     {
         using var request = new HttpRequestMessage(method, path);
+        request.Headers.ExpectContinue = expectContinue;
         if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, contentType);
         using var response = await _http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();

@@ -118,7 +118,7 @@ public sealed class DistributedTrainingTests(ITestOutputHelper output)
         Assert.Equal(["Content-Type: a run spec is JSON (application/json), not application/x-www-form-urlencoded; charset=utf-8"],
             formBody?["errors"]?.AsArray().Select(e => e!.GetValue<string>()) ?? []);
 
-        var (tooBig, tooBigBody) = await cluster.RequestAsync(HttpMethod.Post, "/api/runs", new string(' ', 31_000_000));
+        var (tooBig, tooBigBody) = await cluster.RequestAsync(HttpMethod.Post, "/api/runs", new string(' ', 31_000_000), expectContinue: true);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig);
         Assert.Equal(["the request body is over the 30,000,000 bytes a request may have"], tooBigBody?["errors"]?.AsArray().Select(e => e!.GetValue<string>()) ?? []);
 

@@ -64,6 +64,14 @@ public sealed class NodeStartupTests : IDisposable
     }
 
     [Fact]
+    public async Task A_coordinator_whose_database_folder_cannot_be_created_says_so_in_one_line()
+    {
+        // /proc takes no new folders, even for root.
+        var errors = await RefusedAsync(Start("coordinator", Coordinator, null, "--port", "0", "--urls", "http://127.0.0.1:0", "--db", "/proc/actornet-no-such/runs.db"));
+        Assert.Equal(["coordinator: database /proc/actornet-no-such/runs.db: cannot create its folder /proc/actornet-no-such: Could not find file '/proc/actornet-no-such'."], errors);
+    }
+
+    [Fact]
     public async Task A_coordinator_given_an_http_address_that_is_not_a_url_says_so()
     {
         var errors = await RefusedAsync(StartCoordinator("--port", "0", "--urls", "127.0.0.1-5080"));

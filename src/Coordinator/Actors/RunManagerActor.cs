@@ -259,6 +259,8 @@ public sealed class RunManagerActor : ReceivePersistentActor
         Context.Watch(run);
         _runs[runId] = run;
         _book.Epochs(runId, m.Spec.Epochs);
+        if (m.MinWorkers > _workers.Count)
+            _book.Note(runId, $"waits for {m.MinWorkers} workers, {_workers.Count} in the cluster now: start more, or submit it with a lower minWorkers");
 
         IActorRef Start<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
             Context.ActorOf(TrainingRunActor<T>.Props(new RunSetup<T>(runId, m.Spec, null, layout, m.Data, layout.InitialParameters<T>(m.Spec),

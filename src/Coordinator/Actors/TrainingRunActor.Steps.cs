@@ -96,6 +96,7 @@ public sealed partial class TrainingRunActor<T> where T : unmanaged, IFloatingPo
 
     private void StartStep(long step)
     {
+        _stepper.MoveTo(step); // first: joiners get the parameters of this step (version = step)
         AdmitJoiningReplicas();
         var indices = _schedule.Indices(step);
         var assignments = _stepper.Start(step, _roster.Replicas, indices.Length);

@@ -64,6 +64,12 @@ public sealed class RunBook
         static double? Known(double value) => double.IsNaN(value) ? null : value;
     }
 
+    /// <summary>Something the run's user should know that no run event says (it waits for workers that are not there).</summary>
+    public void Note(Guid id, string text)
+    {
+        if (_runs.TryGetValue(id, out var r)) _runs[id] = r with { Events = [.. r.Events, text] };
+    }
+
     public RunStatus? Get(Guid id) => _runs.GetValueOrDefault(id);
 
     /// <summary>Every run, newest first.</summary>

@@ -169,6 +169,29 @@ public sealed class RunLifeTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_replica_that_joins_mid_step_takes_part_from_the_next_with_that_steps_parameters()
+    {
+        var run = Start(Spec());
+        var (first, shards) = Join(run);
+        var job = first.FishForMessage<ComputeGradients>(_ => true, Wait);
+        var second = CreateTestProbe();
+        run.Actor.Tell(new ReplicaStarted(run.Id, second.Ref, "w2"));
+        second.ExpectNoMsg(TimeSpan.FromMilliseconds(200));     // not during step 0
+        for (var l = 0; l < shards.Count; l++)
+            shards[l].Tell(new LayerGradientsComputed<double>(run.Id, 0, job.Attempt, l, 0, 1, job.Indices.Length,
+                new double[run.Setup.Layout.Layers[l].ParameterCount]), first.Ref);
+        run.Actor.Tell(new PartLossComputed(run.Id, 0, job.Attempt, 0, job.Indices.Length, 1.0, 1), first.Ref);
+
+        for (var l = 0; l < shards.Count; l++)
+        {
+            var update = second.ExpectMsg<ParametersUpdated<double>>(Wait);
+            Assert.Equal((1L, l), (update.Version, update.Layer)); // the parameters step 1 computes with
+        }
+        var next = second.FishForMessage<ComputeGradients>(_ => true, Wait);
+        Assert.Equal((1L, 1, 2), (next.Step, next.Part, next.Parts));
+    }
+
+    [Fact]
     public void A_loss_that_is_not_finite_fails_the_run_naming_the_step()
     {
         var run = Start(Spec());

@@ -133,7 +133,17 @@ public sealed record Database(DatabaseProvider Provider, string ConnectionString
     /// coordinator writes them), and checks that what is there is a database.</summary>
     public void PrepareForWriting()
     {
-        if (File is { } file && Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder) Directory.CreateDirectory(folder);
+        if (File is { } file && Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder)
+        {
+            try
+            {
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new DatabaseException($"database {file}: cannot create its folder {folder}: {e.Message}", e);
+            }
+        }
         using var connection = Open(mustExist: false);
         if (Provider == DatabaseProvider.PostgreSql)
         {

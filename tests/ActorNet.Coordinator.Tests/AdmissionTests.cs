@@ -11,7 +11,7 @@ namespace ActorNet.Coordinator.Tests;
 
 /// <summary>One bad run can neither be admitted nor wedge the coordinator: a spec too big for the
 /// machine is refused with its figure, and one that got into the journal anyway fails alone.</summary>
-public sealed class PoisonRunTests
+public sealed class AdmissionTests
 {
     private static string Circles(int epochs) =>
         File.ReadAllText(RepoFiles.PathOf("examples", "circles.json")).Replace("\"epochs\": 40", $"\"epochs\": {epochs}");
@@ -50,6 +50,16 @@ public sealed class PoisonRunTests
         await cluster.RestartRunManagerAsync(); // its end was journaled: it is not started again
         var again = (await cluster.Runs.Ask<CurrentRun>(new GetRun(poisonId), TimeSpan.FromSeconds(10))).Run!;
         Assert.Equal(("failed", poison.Error), (again.State, again.Error));
+    }
+
+    [Fact]
+    public async Task A_run_that_waits_for_more_workers_than_the_cluster_has_says_so_in_its_events()
+    {
+        await using var cluster = await TwoNodeCluster.StartAsync(workers: 0);
+        var id = await cluster.SubmitAsync(Circles(1), minWorkers: 3);
+        var run = (await cluster.Runs.Ask<CurrentRun>(new GetRun(id), TimeSpan.FromSeconds(10))).Run!;
+        Assert.Equal("waiting", run.State);
+        Assert.Contains("waits for 3 workers, 0 in the cluster now: start more, or submit it with a lower minWorkers", run.Events);
     }
 
     private sealed record Done;
