@@ -54,7 +54,7 @@ run() {
   for _ in $(seq 60); do curl -sf "http://127.0.0.1:$http/api/runs" >/dev/null && break; sleep 0.5; done
   spec=$(sed -e "s/\"batchSize\": 256/\"batchSize\": $batch/" -e "s/\"epochs\": 5/\"epochs\": $epochs/" \
              -e "s/\"scaling\": \"unitRange\"/\"scaling\": \"unitRange\", \"maxTrainSamples\": $samples/" examples/fashion-mnist.json)
-  id=$(curl -sf -X POST "http://127.0.0.1:$http/api/runs?minWorkers=$workers" --data-binary "$spec" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
+  id=$(curl -sf -X POST -H "Content-Type: application/json" "http://127.0.0.1:$http/api/runs?minWorkers=$workers" --data-binary "$spec" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
   mark="" last=""
   while :; do
     status=$(curl -sf "http://127.0.0.1:$http/api/runs/$id")

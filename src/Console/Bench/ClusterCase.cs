@@ -33,7 +33,7 @@ internal static class ClusterCase
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}") };
             await WaitForApiAsync(client, processes);
             var spec = RunSpecWriter.ToJson(BenchSetup.Spec(data, batch, epochs, samples));
-            using var submitted = await client.PostAsync($"/api/runs?minWorkers={workers}", new StringContent(spec));
+            using var submitted = await client.PostAsync($"/api/runs?minWorkers={workers}", new StringContent(spec, System.Text.Encoding.UTF8, "application/json"));
             var body = await submitted.Content.ReadAsStringAsync();
             if (!submitted.IsSuccessStatusCode) throw new InvalidOperationException($"the coordinator refused the run: {body}");
             var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString();
