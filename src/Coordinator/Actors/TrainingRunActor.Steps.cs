@@ -107,7 +107,7 @@ public sealed partial class TrainingRunActor<T> where T : unmanaged, IFloatingPo
         }
         _started = true;
         _metrics.Training();
-        Become(Stepping);
+        if (_phase != RunPhase.Stepping) Become(Stepping); // step after step: the handlers are already these
         Send(assignments, indices);
     }
 
