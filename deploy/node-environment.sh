@@ -7,6 +7,6 @@
 #   step (Directory.Build.targets says why).
 # - GLIBC_TUNABLES: SQLite's copies of a checkpoint (100 MB and more) on 2 MiB pages (hugetlb),
 #   in memory the process keeps once freed (one arena, no mmap, no trimming), which a run faults
-#   in before its first save (src/Shared/Storage/Persistence/SqliteMemory.cs; README, "Checkpoints and resume").
+#   in before its first save (src/Shared/Storage/Persistence/SqliteMemory.cs; docs/operations.md, "Checkpoints and resume").
 export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000}
 export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1:glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=0x100000000}

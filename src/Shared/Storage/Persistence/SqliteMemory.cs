@@ -11,7 +11,7 @@ namespace ActorNet.Persistence;
 /// Microsoft.Data.Sqlite binds as <c>SQLITE_TRANSIENT</c>, and the record it builds from it):
 /// 2 × 109 MiB for the checkpoint benchmark's 10-million-parameter Adam run. glibc serves blocks
 /// that large with a fresh <c>mmap</c> each time, and faulting them in while training keeps this
-/// 2-core machine busy made a process's first save take 0.5 to 1.1 s (README, "Checkpoints and
+/// 2-core machine busy made a process's first save take 0.5 to 1.1 s (docs/operations.md, "Checkpoints and
 /// resume"); the same 240 MiB faulted in before training took some 30 ms.
 /// </para>
 /// <para>

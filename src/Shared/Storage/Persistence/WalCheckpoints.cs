@@ -11,7 +11,7 @@ namespace ActorNet.Persistence;
 /// Why: by default the connection whose commit makes the log longer than 1,000 pages copies the
 /// whole log into the database file before its commit returns. For a checkpoint of 100 MB that
 /// copy is a second write of every byte inside the save, and in the first saves of a run, while
-/// the file still grows, the dearest part of it (measured with the checkpoint benchmark, README
+/// the file still grows, the dearest part of it (measured with the checkpoint benchmark, docs/operations.md
 /// "Checkpoints and resume"). A checkpoint is durable once its commit is in the log; the copy can
 /// come later, as SQLite's documentation suggests for such applications ("wal_autocheckpoint":
 /// run checkpoints in a separate thread). So Akka.Persistence.Sql's connections turn automatic
